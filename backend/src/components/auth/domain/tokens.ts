@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { AppError } from '../../../lib/app-error.js';
+
+/** What an access token proves: which user, on which device session. */
+export interface Identity {
+  userId: string;
+  sessionId: string;
+}
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+}
+
+// RFC 8725: one explicitly allowed algorithm, and a `typ` that no other JWT of ours carries.
+const ALGORITHM = 'HS256';
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export function signAccessToken(identity: Identity, settings: TokenSettings): string {
+  return jwt.sign({ sid: identity.sessionId }, settings.secret, {
+    algorithm: ALGORITHM,
+    expiresIn: settings.accessTokenTtlSeconds,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    subject: identity.userId,
+    header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+  });
+}
+
+export function verifyAccessToken(token: string, settings: TokenSettings): Identity {
+  let decoded: jwt.Jwt;
+  try {
+    decoded = jwt.verify(token, settings.secret, {
+      algorithms: [ALGORITHM],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      complete: true,
+    });
+  } catch (error) {
+    const expired = error instanceof jwt.TokenExpiredError;
+    throw new AppError('UNAUTHENTICATED', expired ? 'Access token expired' : 'Invalid access token');
+  }
+  const payload = decoded.payload as jwt.JwtPayload;
+  if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+    throw new AppError('UNAUTHENTICATED', 'Invalid access token');
+  }
+  return { userId: payload.sub, sessionId: payload.sid };
+}
+
+/** Refresh tokens are opaque random values; only their hash is stored. */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export const hashRefreshToken = (token: string): string => createHash('sha256').update(token).digest('hex');

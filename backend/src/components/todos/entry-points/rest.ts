@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { route } from '../../../http/async-route.js';
+import { identityOf, requireAuth } from '../../../http/authenticate.js';
+import type { AuthService } from '../../auth/domain/auth-service.js';
+import type { TodoService } from '../domain/todo-service.js';
+
+/** REST adapter: moves path, query and body into the use case's input; the domain validates. */
+export function createTodoRouter(auth: AuthService, todos: TodoService): Router {
+  const router = Router();
+  router.use('/api/todos', requireAuth(auth));
+
+  router.get(
+    '/api/todos',
+    route(async (req, res) => {
+      res.json(await todos.list(identityOf(req), { ...req.query }));
+    }),
+  );
+  router.post(
+    '/api/todos',
+    route(async (req, res) => {
+      res.status(201).json(await todos.create(identityOf(req), req.body));
+    }),
+  );
+  router.get(
+    '/api/todos/:id',
+    route(async (req, res) => {
+      res.json(await todos.get(identityOf(req), req.params.id));
+    }),
+  );
+  router.patch(
+    '/api/todos/:id',
+    route(async (req, res) => {
+      res.json(await todos.update(identityOf(req), { ...asObject(req.body), id: req.params.id }));
+    }),
+  );
+  router.delete(
+    '/api/todos/:id',
+    route(async (req, res) => {
+      await todos.remove(identityOf(req), { id: req.params.id });
+      res.status(204).end();
+    }),
+  );
+  return router;
+}
+
+/** A JSON body that is not an object (an array, a string) is passed on as-is to fail validation. */
+function asObject(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : { body };
+}

@@ -1,0 +1,47 @@
+import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TITLE_MAX_LENGTH } from '@cobalt/contract';
+import { z } from 'zod';
+
+/**
+ * Input schemas of the todo use cases. They run inside the domain, so REST, GraphQL and
+ * socket payloads are checked by the same rules. Objects are strict (unknown fields are
+ * refused: no mass assignment) and every string field refuses objects such as {"$gt": ""}.
+ */
+export const todoId = z.string({ message: 'Todo id must be a string' }).regex(/^[a-f0-9]{24}$/, 'Invalid todo id');
+
+const title = z
+  .string({ message: 'Title must be a string' })
+  .trim()
+  .min(1, 'Title must not be empty')
+  .max(TITLE_MAX_LENGTH, `Title must be at most ${TITLE_MAX_LENGTH} characters`);
+
+export const createTodoInput = z.strictObject({ title });
+
+export const updateTodoInput = z
+  .strictObject({
+    id: todoId,
+    title: title.optional(),
+    completed: z.boolean({ message: 'completed must be a boolean' }).optional(),
+  })
+  .refine((v) => v.title !== undefined || v.completed !== undefined, { message: 'Nothing to update: give title or completed' });
+
+export const deleteTodoInput = z.strictObject({ id: todoId });
+
+/** Query strings arrive as text; GraphQL arguments arrive typed. Both are accepted here. */
+const booleanLike = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  message: 'completed must be true or false',
+});
+const limit = z
+  .union([z.number(), z.string().regex(/^\d+$/, 'limit must be a whole number').transform(Number)], { message: 'limit must be a whole number' })
+  .pipe(z.number().int('limit must be a whole number').min(1, 'limit must be at least 1').max(PAGE_LIMIT_MAX, `limit must be at most ${PAGE_LIMIT_MAX}`));
+
+export const listTodosInput = z.strictObject({
+  completed: booleanLike.optional(),
+  limit: limit.default(PAGE_LIMIT_DEFAULT),
+  cursor: z.string().regex(/^[a-f0-9]{24}$/, 'Invalid cursor').optional(),
+});
+
+export const syncInput = z.strictObject({
+  since: z.number({ message: 'since must be a number' }).int().min(0),
+});
+
+export type ListTodosInput = z.output<typeof listTodosInput>;

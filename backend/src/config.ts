@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration tree, parsed from the environment once at boot.
+ * Every key: env var, default, meaning. docs/CONFIGURATION.md mirrors this table.
+ */
+const commaList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Name of this instance in logs, metrics and the X-Instance-Id header. */
+  INSTANCE_ID: z.string().min(1).default(os.hostname()),
+  HOST: z.string().default('0.0.0.0'),
+  /** 0 picks a free port (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().url().default('postgresql://cobalt@127.0.0.1:5432/cobalt'),
+  MONGO_URL: z.string().default('mongodb://127.0.0.1:27017/cobalt'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** HMAC key for access tokens; required (>= 32 chars) in production, shared by all instances. */
+  JWT_SECRET: z.string().min(32).optional(),
+  JWT_ISSUER: z.string().default('cobalt'),
+  JWT_AUDIENCE: z.string().default('cobalt-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Browser origins allowed by CORS and by the WebSocket handshake Origin check. */
+  CORS_ORIGINS: commaList.default(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:5173']),
+  /** Express `trust proxy`: which hops may set X-Forwarded-For (the Caddy hop). */
+  TRUST_PROXY: z.string().default('loopback'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
+  /** How long request and audit records stay in the MongoDB `logs` collection. */
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(14),
+  /** Apply pending SQL migrations at boot (serialised across instances by an advisory lock). */
+  MIGRATE_ON_START: z.stringbool().default(true),
+  /** Largest JSON body accepted by REST and GraphQL. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** Largest Socket.IO message. */
+  SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  /** Sign-in and registration attempts per client IP per minute, counted across instances. */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Time limit for each readiness probe of a dependency. */
+  HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1000),
+  /** Graceful shutdown budget before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Changes kept for `sync`; an older `since` gets a reset with the full state. */
+  SYNC_MAX_CHANGES: z.coerce.number().int().min(1).default(1000),
+  GRAPHQL_INTROSPECTION: z.stringbool().optional(),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction && !e.JWT_SECRET) {
+    throw new Error('Invalid configuration: JWT_SECRET must be set (32+ characters) when NODE_ENV=production');
+  }
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    instanceId: e.INSTANCE_ID,
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES, trustProxy: e.TRUST_PROXY, corsOrigins: e.CORS_ORIGINS },
+    postgres: { url: e.DATABASE_URL, migrateOnStart: e.MIGRATE_ON_START },
+    mongo: { url: e.MONGO_URL },
+    redis: { url: e.REDIS_URL },
+    auth: {
+      // Outside production a missing secret gets a random one: fine for one instance, and
+      // tokens simply stop validating after a restart. The cluster scripts always set one.
+      jwtSecret: e.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+      jwtSecretIsEphemeral: !e.JWT_SECRET,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      rateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
+    socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },
+    graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction },
+    logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
+    health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
+    sync: { maxChanges: e.SYNC_MAX_CHANGES },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;

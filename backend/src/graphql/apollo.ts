@@ -1,0 +1,98 @@
+import type { Server } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { expressMiddleware } from '@as-integrations/express5';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { RequestHandler } from 'express';
+import type { AuthService } from '../components/auth/domain/auth-service.js';
+import { createAuthResolvers } from '../components/auth/entry-points/graphql.js';
+import type { TodoService } from '../components/todos/domain/todo-service.js';
+import { createTodoResolvers } from '../components/todos/entry-points/graphql.js';
+import { identify } from '../http/authenticate.js';
+import { logUnexpected } from '../http/error-handler.js';
+import { AppError, toAppError } from '../lib/app-error.js';
+import type { Metrics } from '../lib/metrics.js';
+import { createUserLoader, type GraphQLContext } from './context.js';
+import { typeDefs } from './type-defs.js';
+
+// Apollo's own request errors (syntax, unknown field, bad argument type) are input errors.
+const INPUT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+
+/** Every GraphQL error carries one of the contract's codes; unknown errors are masked. */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const apolloCode = formatted.extensions?.code;
+  if (!(original instanceof AppError) && typeof apolloCode === 'string' && INPUT_ERROR_CODES.has(apolloCode)) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'VALIDATION_FAILED' } };
+  }
+  const appError = toAppError(original instanceof GraphQLError && original.extensions?.appError ? original.extensions.appError : original);
+  logUnexpected(appError, { path: formatted.path });
+  const extensions: Record<string, unknown> = { code: appError.code };
+  if (appError.details !== undefined) extensions.details = appError.details;
+  if (appError.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = appError.retryAfterSeconds;
+  return { message: appError.message, path: formatted.path, locations: formatted.locations, extensions };
+}
+
+function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ operation, errors }) {
+          // Labelled by the root field (bounded by the schema), never by the client-chosen operation name.
+          const rootField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+          metrics.graphqlOperations.inc({
+            operation_type: operation?.operation ?? 'unknown',
+            operation_name: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
+            outcome: errors?.length ? 'error' : 'ok',
+          });
+        },
+      };
+    },
+  };
+}
+
+export async function createGraphQLMiddleware(deps: {
+  httpServer: Server;
+  auth: AuthService;
+  todos: TodoService;
+  metrics: Metrics;
+  introspection: boolean;
+  isProduction: boolean;
+}): Promise<{ middleware: RequestHandler; stop: () => Promise<void> }> {
+  const authResolvers = createAuthResolvers(deps.auth);
+  const todoResolvers = createTodoResolvers(deps.todos);
+  const server = new ApolloServer<GraphQLContext>({
+    typeDefs,
+    resolvers: {
+      Query: { ...authResolvers.Query, ...todoResolvers.Query },
+      Mutation: todoResolvers.Mutation,
+      Todo: todoResolvers.Todo,
+    },
+    introspection: deps.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatGraphQLError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }),
+      metricsPlugin(deps.metrics),
+      ...(deps.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await server.start();
+  const middleware = expressMiddleware(server, {
+    context: async ({ req }) => {
+      try {
+        return { identity: await identify(deps.auth, req.headers.authorization), userLoader: createUserLoader(deps.auth) };
+      } catch (error) {
+        const appError = toAppError(error);
+        throw new GraphQLError(appError.message, {
+          extensions: { code: appError.code, http: { status: appError.httpStatus }, appError },
+        });
+      }
+    },
+  });
+  return { middleware, stop: () => server.stop() };
+}

@@ -1,0 +1,54 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.js';
+import type { Metrics } from '../lib/metrics.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { requestContext, requestMetrics } from './observability.js';
+
+/** CORS allow-list for browser clients on other origins (the Vite dev server, say). */
+function cors(origins: string[]): express.RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && allowed.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PATCH,DELETE,OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization,Content-Type,Idempotency-Key,X-Request-Id,Apollo-Require-Preflight');
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/**
+ * The Express app: cross-cutting middleware, then the routers of each component, then the
+ * central error handler. GraphQL is mounted by the caller between the two (it needs the app).
+ */
+export function createHttpApp(config: Config, metrics: Metrics) {
+  const app: Express = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+  app.set('query parser', 'simple');
+  app.use(requestContext(config.instanceId));
+  app.use(requestMetrics(metrics));
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.use(cors(config.http.corsOrigins));
+  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  return {
+    app,
+    mount(...routers: Router[]) {
+      for (const router of routers) app.use(router);
+    },
+    finish() {
+      app.use(notFoundHandler);
+      app.use(errorHandler);
+    },
+  };
+}

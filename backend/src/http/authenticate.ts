@@ -1,0 +1,41 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AuthService } from '../components/auth/domain/auth-service.js';
+import type { Identity } from '../components/auth/domain/tokens.js';
+import { unauthenticated } from '../lib/app-error.js';
+import { bindUserToContext } from '../lib/request-context.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      identity?: Identity;
+    }
+  }
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer ([A-Za-z0-9\-_.]+)$/.exec(header ?? '');
+  return match?.[1];
+}
+
+/** Resolves the caller from `Authorization: Bearer`, or undefined when no header is sent. */
+export async function identify(auth: AuthService, header: string | undefined): Promise<Identity | undefined> {
+  if (header === undefined) return undefined;
+  const token = bearerToken(header);
+  if (!token) throw unauthenticated('Authorization header must be "Bearer <access token>"');
+  const identity = await auth.authenticate(token);
+  bindUserToContext(identity.userId, identity.sessionId);
+  return identity;
+}
+
+export const requireAuth = (auth: AuthService) => async (req: Request, _res: Response, next: NextFunction) => {
+  const identity = await identify(auth, req.headers.authorization);
+  if (!identity) throw unauthenticated();
+  req.identity = identity;
+  next();
+};
+
+export function identityOf(req: Request): Identity {
+  if (!req.identity) throw unauthenticated();
+  return req.identity;
+}

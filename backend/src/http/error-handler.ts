@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, toAppError, toErrorBody } from '../lib/app-error.js';
+import { errorFields, logger } from '../lib/logger.js';
+
+/** body-parser's own errors carry a `type`; map them to the contract's codes. */
+function fromBodyParser(error: unknown): AppError | undefined {
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.parse.failed') return new AppError('VALIDATION_FAILED', 'Request body is not valid JSON');
+  if (type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new AppError('VALIDATION_FAILED', 'Unsupported body encoding');
+  if (type === 'request.aborted') return new AppError('VALIDATION_FAILED', 'Request was aborted');
+  return undefined;
+}
+
+export function logUnexpected(appError: AppError, context: Record<string, unknown>): void {
+  if (appError.code === 'INTERNAL') logger.error('unexpected error', { ...context, ...errorFields(appError.cause ?? appError) });
+  else if (appError.code === 'UNAVAILABLE') logger.warn('dependency unavailable', { ...context, ...errorFields(appError.cause ?? appError) });
+}
+
+/** The central error handler: every REST error leaves as `{error:{code,message,details?}}`. */
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const appError = fromBodyParser(error) ?? toAppError(error);
+  logUnexpected(appError, { method: req.method, path: req.path });
+  if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+  if (res.headersSent) return;
+  res.status(appError.httpStatus).json({ error: toErrorBody(appError) });
+};
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+import { logger, errorFields } from '../../lib/logger.js';
+
+/**
+ * ioredis reconnects forever with capped backoff; commands issued while disconnected fail
+ * after one retry instead of queueing without bound, so callers can fail fast or fail open.
+ */
+export function createRedis(url: string, name: string, onError?: (error: Error) => void): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  let lastLogged = 0;
+  redis.on('error', (error: Error) => {
+    onError?.(error);
+    // One line per 5 s at most: a Redis outage must not flood the log.
+    if (Date.now() - lastLogged > 5000) {
+      lastLogged = Date.now();
+      logger.warn('redis connection error', { connection: name, ...errorFields(error) });
+    }
+  });
+  return redis;
+}

@@ -1,0 +1,35 @@
+import winston from 'winston';
+import { currentContext } from './request-context.js';
+
+let instanceId = 'unknown';
+
+/** Adds instance id and the request context (request id, user id) to every line. */
+const addContext = winston.format((info) => {
+  info.instance = instanceId;
+  const context = currentContext();
+  if (context) {
+    info.requestId ??= context.requestId;
+    if (context.userId) info.userId ??= context.userId;
+  }
+  return info;
+});
+
+export const logger = winston.createLogger({
+  level: process.env.LOG_LEVEL ?? 'info',
+  format: winston.format.combine(addContext(), winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
+  transports: [new winston.transports.Console()],
+});
+
+export function configureLogger(options: { instanceId: string; level: string }): void {
+  instanceId = options.instanceId;
+  logger.level = options.level;
+}
+
+/** Serialise an error for a log line (the stack goes to the log, never to a client). */
+export function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? { cause: { name: error.cause.name, message: error.cause.message, stack: error.cause.stack } } : {};
+    return { err: { name: error.name, message: error.message, stack: error.stack }, ...cause };
+  }
+  return { err: String(error) };
+}

@@ -1,0 +1,55 @@
+import client from 'prom-client';
+
+/** All Prometheus metrics of one backend instance, in one registry served at /metrics. */
+export function createMetrics(instanceId: string) {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ instance_id: instanceId });
+  client.collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    httpRequestDuration: new client.Histogram({
+      name: 'cobalt_http_request_duration_seconds',
+      help: 'HTTP request duration, labelled by route template (never the raw path)',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    graphqlOperations: new client.Counter({
+      name: 'cobalt_graphql_operations_total',
+      help: 'GraphQL operations by type, name and outcome',
+      labelNames: ['operation_type', 'operation_name', 'outcome'] as const,
+      registers: [registry],
+    }),
+    socketsConnected: new client.Gauge({
+      name: 'cobalt_sockets_connected',
+      help: 'Socket.IO connections currently open on this instance',
+      registers: [registry],
+    }),
+    socketEvents: new client.Counter({
+      name: 'cobalt_socket_events_total',
+      help: 'Socket.IO client events handled, by event and outcome',
+      labelNames: ['event', 'outcome'] as const,
+      registers: [registry],
+    }),
+    broadcasts: new client.Counter({
+      name: 'cobalt_realtime_broadcasts_total',
+      help: 'Change events announced to user rooms (cluster-wide fan-out through the Redis adapter)',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    adapterErrors: new client.Counter({
+      name: 'cobalt_realtime_adapter_errors_total',
+      help: 'Errors raised by the Socket.IO Redis adapter or its Redis connections',
+      registers: [registry],
+    }),
+    securityEvents: new client.Counter({
+      name: 'cobalt_security_events_total',
+      help: 'Security-relevant events (failed sign-ins, refresh token reuse, rate-limit hits, refused origins)',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

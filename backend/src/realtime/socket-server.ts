@@ -1,0 +1,142 @@
+import type { Server as HttpServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { ClientToServerEvents, ServerToClientEvents, Session, TodoChange } from '@cobalt/contract';
+import { PROTOCOL_VERSION } from '@cobalt/contract';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { audit } from '../components/audit/audit.js';
+import type { AuthService } from '../components/auth/domain/auth-service.js';
+import type { Identity } from '../components/auth/domain/tokens.js';
+import { AppError, toAppError, toErrorBody } from '../lib/app-error.js';
+import { errorFields, logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import { runWithContext } from '../lib/request-context.js';
+import type { RealtimeNotifier } from './notifier.js';
+
+export interface SocketData {
+  identity: Identity;
+}
+export type CobaltServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type CobaltSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
+export function createSocketServer(deps: {
+  httpServer: HttpServer;
+  instanceId: string;
+  pubClient: Redis;
+  subClient: Redis;
+  metrics: Metrics;
+  allowedOrigins: string[];
+  maxPayloadBytes: number;
+}): CobaltServer {
+  const { metrics } = deps;
+  const allowed = new Set(deps.allowedOrigins);
+  const io: CobaltServer = new Server(deps.httpServer, {
+    path: '/socket.io/',
+    serveClient: false,
+    maxHttpBufferSize: deps.maxPayloadBytes,
+    cors: { origin: deps.allowedOrigins, credentials: true },
+    // CORS does not protect WebSockets: the handshake's Origin is checked here for every transport.
+    // Clients that are not browsers send no Origin and are let through to token authentication.
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || allowed.has(origin)) return callback(null, true);
+      metrics.securityEvents.inc({ type: 'origin_refused' });
+      audit('security.origin_refused', { origin: origin.slice(0, 200) });
+      callback('Origin not allowed', false);
+    },
+    adapter: createAdapter(deps.pubClient, deps.subClient, { key: 'cobalt#io' }),
+  });
+
+  // Errors of the adapter (Redis gone) are counted and logged, never thrown: the instance keeps
+  // serving its own sockets, and fan-out resumes when ioredis reconnects.
+  io.of('/').adapter.on('error', (error: unknown) => {
+    metrics.adapterErrors.inc();
+    logger.warn('socket.io adapter error', errorFields(error));
+  });
+
+  return io;
+}
+
+
+/**
+ * Authenticates every connection at the handshake (`auth: {token}`); a missing, invalid or
+ * revoked token gets `connect_error` with the contract's error body and no connection.
+ * Connected sockets join their user's room and their session's room.
+ */
+export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics: Metrics, instanceId: string): void {
+  io.use(async (socket, next) => {
+    const token: unknown = socket.handshake.auth?.token;
+    try {
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new AppError('UNAUTHENTICATED', 'Missing access token');
+      socket.data.identity = await auth.authenticateConnection(token);
+      next();
+    } catch (error) {
+      const appError = toAppError(error);
+      const refusal = new Error(appError.message) as Error & { data: unknown };
+      refusal.data = toErrorBody(appError);
+      next(refusal);
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const { userId, sessionId } = socket.data.identity;
+    metrics.socketsConnected.inc();
+    void socket.join([userRoom(userId), sessionRoom(sessionId)]);
+    socket.emit('hello', { instanceId: instanceId, userId, protocol: PROTOCOL_VERSION });
+    socket.on('disconnect', () => metrics.socketsConnected.dec());
+    socket.on('error', (error) => logger.debug('socket error', { userId, ...errorFields(error) }));
+  });
+
+}
+
+type Handler<T> = (identity: Identity, payload: unknown) => Promise<T>;
+
+/**
+ * Binds a client event to a use case: runs it in a log context, replies through the ack with
+ * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is refused.
+ */
+export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>): void {
+  (socket as unknown as Socket).on(event, (payload: unknown, ack: unknown) => {
+    if (typeof ack !== 'function') {
+      metrics.socketEvents.inc({ event, outcome: 'no_ack' });
+      return;
+    }
+    const { identity } = socket.data;
+    void runWithContext({ requestId: randomUUID(), userId: identity.userId, sessionId: identity.sessionId }, async () => {
+      try {
+        const data = await handler(identity, payload);
+        metrics.socketEvents.inc({ event, outcome: 'ok' });
+        ack({ data });
+      } catch (error) {
+        const appError = toAppError(error);
+        if (appError.code === 'INTERNAL') logger.error('socket event failed', { event, ...errorFields(appError.cause ?? appError) });
+        metrics.socketEvents.inc({ event, outcome: appError.code });
+        ack({ error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } });
+      }
+    });
+  });
+}
+
+/** The Socket.IO implementation of the domain's notifier: one room per user, cluster-wide. */
+export function createSocketNotifier(io: CobaltServer, metrics: Metrics): RealtimeNotifier {
+  return {
+    todoChanged(userId: string, change: TodoChange) {
+      metrics.broadcasts.inc({ event: change.type });
+      if (change.type === 'todo:deleted') io.to(userRoom(userId)).emit('todo:deleted', { id: change.id, seq: change.seq });
+      else io.to(userRoom(userId)).emit(change.type, { todo: change.todo, seq: change.seq });
+    },
+    sessionCreated(userId: string, session: Omit<Session, 'current'>) {
+      metrics.broadcasts.inc({ event: 'session:created' });
+      io.to(userRoom(userId)).except(sessionRoom(session.id)).emit('session:created', { session });
+    },
+    sessionRevoked(userId: string, sessionId: string) {
+      metrics.broadcasts.inc({ event: 'session:revoked' });
+      io.to(userRoom(userId)).emit('session:revoked', { sessionId });
+      io.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+  };
+}

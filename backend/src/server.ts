@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
+import type { Config } from './config.js';
+import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
+import { createAuthService } from './components/auth/domain/auth-service.js';
+import { createRevocationList } from './components/auth/data-access/revocation-list.js';
+import { createSessionRepository } from './components/auth/data-access/session-repository.js';
+import { createUserRepository } from './components/auth/data-access/user-repository.js';
+import { createAuthRouter } from './components/auth/entry-points/rest.js';
+import { createHealthChecks } from './components/health/health-checks.js';
+import { createHealthRouter } from './components/health/entry-points/rest.js';
+import { registerTodoModels } from './components/todos/data-access/todo-model.js';
+import { createTodoRepository } from './components/todos/data-access/todo-repository.js';
+import { createTodoService } from './components/todos/domain/todo-service.js';
+import { createTodoRouter } from './components/todos/entry-points/rest.js';
+import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
+import { createGraphQLMiddleware } from './graphql/apollo.js';
+import { createHttpApp } from './http/app.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { connectMongo } from './infra/mongo/connection.js';
+import { createPrismaClient } from './infra/postgres/client.js';
+import { applyMigrations } from './infra/postgres/migrate.js';
+import { createRedis } from './infra/redis/connection.js';
+import { configureLogger, errorFields, logger } from './lib/logger.js';
+import { createMetrics } from './lib/metrics.js';
+import { authenticateSockets, createSocketNotifier, createSocketServer } from './realtime/socket-server.js';
+
+export interface CobaltServer {
+  httpServer: Server;
+  /** Starts listening; resolves with the bound port (useful with PORT=0). */
+  listen(): Promise<number>;
+  /** Graceful stop: not ready, drain HTTP and sockets, close the stores. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: builds every store, use case and entry point of one instance. */
+export async function createCobaltServer(config: Config): Promise<CobaltServer> {
+  configureLogger({ instanceId: config.instanceId, level: config.logs.level });
+  if (config.auth.jwtSecretIsEphemeral) logger.warn('JWT_SECRET is not set: using a random secret, tokens will not work across instances or restarts');
+  const metrics = createMetrics(config.instanceId);
+
+  if (config.postgres.migrateOnStart) {
+    const result = await applyMigrations(config.postgres.url);
+    logger.info('database migrations checked', { applied: result.applied, alreadyApplied: result.alreadyApplied.length });
+  }
+  const db = createPrismaClient(config.postgres.url);
+  const mongo = await connectMongo(config.mongo.url);
+  const onRedisError = () => metrics.adapterErrors.inc();
+  const redis = createRedis(config.redis.url, `${config.instanceId}:commands`);
+  const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError);
+  const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
+
+  const logTransport = new MongoLogTransport(mongo);
+  logger.add(logTransport);
+  const stopLogRetention = await enforceLogRetention(mongo, config.logs.retentionDays);
+
+  const todoRepository = createTodoRepository(registerTodoModels(mongo));
+  await todoRepository.ensureIndexes();
+
+  const http = createHttpApp(config, metrics);
+  const httpServer = createServer(http.app);
+  const io = createSocketServer({
+    httpServer,
+    instanceId: config.instanceId,
+    pubClient,
+    subClient,
+    metrics,
+    allowedOrigins: config.http.corsOrigins,
+    maxPayloadBytes: config.socket.maxPayloadBytes,
+  });
+  const notifier = createSocketNotifier(io, metrics);
+
+  const auth = createAuthService({
+    users: createUserRepository(db),
+    sessions: createSessionRepository(db),
+    revocations: createRevocationList(redis),
+    notifier,
+    metrics,
+    settings: {
+      secret: config.auth.jwtSecret,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+      refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
+    },
+  });
+  const todos = createTodoService({ todos: todoRepository, notifier, maxSyncChanges: config.sync.maxChanges });
+  const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
+  const authLimiter = createRateLimiter({ redis, keyPrefix: 'auth', points: config.auth.rateLimitPerMinute, durationSeconds: 60, metrics });
+
+  const graphql = await createGraphQLMiddleware({
+    httpServer,
+    auth,
+    todos,
+    metrics,
+    introspection: config.graphql.introspection,
+    isProduction: config.isProduction,
+  });
+
+  const metricsRouter = Router().get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimiter), createTodoRouter(auth, todos));
+  http.app.use('/graphql', graphql.middleware);
+  http.finish();
+  authenticateSockets(io, auth, metrics, config.instanceId);
+  registerTodoSocketHandlers(io, todos, metrics);
+
+  return {
+    httpServer,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.http.port, config.http.host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    async stop() {
+      health.stopAccepting();
+      io.disconnectSockets(true);
+      await graphql.stop().catch((error: unknown) => logger.warn('graphql stop failed', errorFields(error)));
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      stopLogRetention();
+      await logTransport.flush();
+      logger.remove(logTransport);
+      logTransport.close();
+      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit()]);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The wire contract of Cobalt, shared by the backend, the web app and SDK clients.
+ * Everything a client can send or receive is typed here once; docs/API.md describes it in prose.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Closed set of error codes. HTTP status, GraphQL `extensions.code` and socket ack errors all use it. */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export const TITLE_MAX_LENGTH = 500;
+export const PAGE_LIMIT_DEFAULT = 50;
+export const PAGE_LIMIT_MAX = 100;
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface Todo {
+  id: string;
+  title: string;
+  completed: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface TodoPage {
+  items: Todo[];
+  nextCursor: string | null;
+}
+
+export interface Session {
+  id: string;
+  device: string;
+  createdAt: string;
+  lastSeenAt: string;
+  current: boolean;
+}
+
+export interface AuthResult {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/** One entry of a user's change feed. `seq` is per user and only grows. */
+export type TodoChange =
+  | { type: 'todo:created'; todo: Todo; seq: number }
+  | { type: 'todo:updated'; todo: Todo; seq: number }
+  | { type: 'todo:deleted'; id: string; seq: number };
+
+export type SyncResult =
+  | { seq: number; changes: TodoChange[]; reset?: false }
+  | { seq: number; reset: true; todos: Todo[] };
+
+export type AckResult<T> = { data: T } | { error: ErrorBody };
+export type Ack<T> = (result: AckResult<T>) => void;
+
+export interface CreateTodoInput {
+  title: string;
+}
+export interface UpdateTodoInput {
+  id: string;
+  title?: string;
+  completed?: boolean;
+}
+export interface DeleteTodoInput {
+  id: string;
+}
+
+export interface ServerToClientEvents {
+  hello: (payload: { instanceId: string; userId: string; protocol: number }) => void;
+  'todo:created': (payload: { todo: Todo; seq: number }) => void;
+  'todo:updated': (payload: { todo: Todo; seq: number }) => void;
+  'todo:deleted': (payload: { id: string; seq: number }) => void;
+  'session:created': (payload: { session: Omit<Session, 'current'> }) => void;
+  'session:revoked': (payload: { sessionId: string }) => void;
+}
+
+export interface ClientToServerEvents {
+  'todo:create': (payload: CreateTodoInput, ack: Ack<Todo>) => void;
+  'todo:update': (payload: UpdateTodoInput, ack: Ack<Todo>) => void;
+  'todo:delete': (payload: DeleteTodoInput, ack: Ack<{ id: string }>) => void;
+  sync: (payload: { since: number }, ack: Ack<SyncResult>) => void;
+}
+
+/** The events of a user's change feed, as broadcast to that user's sockets. */
+export type TodoChangeEvent = TodoChange['type'];
