@@ -1,24 +1,27 @@
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
 
 // In development the app runs on Vite (5173) and everything server-side goes to the local
-// cluster's public entry (Caddy on 8080), so the browser sees one origin as in production.
-const cluster = 'http://localhost:8080';
-
-export default defineConfig({
-  plugins: [react()],
-  server: {
-    port: 5173,
-    strictPort: true,
-    proxy: {
-      '/api': { target: cluster, changeOrigin: false },
-      '/graphql': { target: cluster, changeOrigin: false },
-      '/socket.io': { target: cluster, changeOrigin: false, ws: true },
-      '/health': { target: cluster, changeOrigin: false },
+// cluster's public entry (Caddy, port COBALT_HTTP_PORT, default 8080), so the browser sees one
+// origin, as in production.
+export default defineConfig(({ mode }) => {
+  const env = loadEnv(mode, '.', 'COBALT_');
+  const cluster = `http://localhost:${env.COBALT_HTTP_PORT || '8080'}`;
+  return {
+    plugins: [react()],
+    server: {
+      port: 5173,
+      strictPort: true,
+      proxy: {
+        '/api': cluster,
+        '/graphql': cluster,
+        '/socket.io': { target: cluster, ws: true },
+        '/health': cluster,
+      },
     },
-  },
-  build: {
-    outDir: 'dist',
-    sourcemap: true,
-  },
+    build: {
+      outDir: 'dist',
+      sourcemap: true,
+    },
+  };
 });

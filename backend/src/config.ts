@@ -28,8 +28,14 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   /** Browser origins allowed by CORS and by the WebSocket handshake Origin check. */
   CORS_ORIGINS: commaList.default(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:5173']),
-  /** Express `trust proxy`: which hops may set X-Forwarded-For (the Caddy hop). */
-  TRUST_PROXY: z.string().default('loopback'),
+  /**
+   * Express `trust proxy`: which hops may set X-Forwarded-For (exactly the Caddy hop). A list
+   * of addresses/subnets or names (`loopback`, `uniquelocal`), a hop count, or true/false.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .transform((v): string | number | boolean => (/^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v)),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
   /** How long request and audit records stay in the MongoDB `logs` collection. */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(14),
@@ -39,13 +45,17 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   /** Largest Socket.IO message. */
   SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  /** Sign-in and registration attempts per client IP per minute, counted across instances. */
+  /** Register, sign-in and refresh requests per client IP per minute, counted across instances. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Time limit for each readiness probe of a dependency. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1000),
   /** Graceful shutdown budget before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Changes kept for `sync`; an older `since` gets a reset with the full state. */
+  /** How long in-flight HTTP requests may run on after SIGTERM before their connections are cut. */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
+  /** Change-log entries kept per user; a client further behind gets a reset with the full state. */
+  SYNC_LOG_RETENTION: z.coerce.number().int().min(10).default(1000),
+  /** Most change-log entries one `sync` replays before answering with a reset instead. */
   SYNC_MAX_CHANGES: z.coerce.number().int().min(1).default(1000),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
 });
@@ -86,8 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction },
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
-    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS },
-    sync: { maxChanges: e.SYNC_MAX_CHANGES },
+    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
+    sync: { maxChanges: e.SYNC_MAX_CHANGES, logRetention: e.SYNC_LOG_RETENTION },
   };
 }
 

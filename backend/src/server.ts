@@ -18,10 +18,11 @@ import { registerTodoSocketHandlers } from './components/todos/entry-points/sock
 import { createGraphQLMiddleware } from './graphql/apollo.js';
 import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { connectMongo } from './infra/mongo/connection.js';
+import { connectMongo, isFerretDB } from './infra/mongo/connection.js';
+import { createUserWriteLock } from './infra/redis/user-write-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
-import { createRedis } from './infra/redis/connection.js';
+import { createRedis, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { authenticateSockets, createSocketNotifier, createSocketServer } from './realtime/socket-server.js';
@@ -32,6 +33,22 @@ export interface CobaltServer {
   listen(): Promise<number>;
   /** Graceful stop: not ready, drain HTTP and sockets, close the stores. */
   stop(): Promise<void>;
+}
+
+/**
+ * Stops accepting connections, closes idle keep-alive ones at once and lets in-flight requests
+ * finish; whatever is still open after `graceMs` is cut.
+ */
+async function drainHttp(httpServer: Server, graceMs: number): Promise<void> {
+  if (!httpServer.listening) return;
+  const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  httpServer.closeIdleConnections();
+  // Keep-alive connections that finish a request during the drain are closed after it.
+  const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100);
+  const timer = setTimeout(() => httpServer.closeAllConnections(), graceMs);
+  await closed;
+  clearInterval(closeIdle);
+  clearTimeout(timer);
 }
 
 /** The composition root: builds every store, use case and entry point of one instance. */
@@ -50,12 +67,13 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const redis = createRedis(config.redis.url, `${config.instanceId}:commands`);
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError);
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
+  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient)]);
 
   const logTransport = new MongoLogTransport(mongo);
   logger.add(logTransport);
   const stopLogRetention = await enforceLogRetention(mongo, config.logs.retentionDays);
 
-  const todoRepository = createTodoRepository(registerTodoModels(mongo));
+  const todoRepository = createTodoRepository(registerTodoModels(mongo), { logRetention: config.sync.logRetention });
   await todoRepository.ensureIndexes();
 
   const http = createHttpApp(config, metrics);
@@ -85,12 +103,14 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     },
   });
-  const todos = createTodoService({ todos: todoRepository, notifier, maxSyncChanges: config.sync.maxChanges });
+  const storeNeedsWriteLock = await isFerretDB(mongo);
+  if (storeNeedsWriteLock) logger.info('MongoDB-wire server is FerretDB: serialising each user\'s writes with a Redis lock');
+  const writeLock = createUserWriteLock(redis, { enabled: storeNeedsWriteLock });
+  const todos = createTodoService({ todos: todoRepository, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
   const authLimiter = createRateLimiter({ redis, keyPrefix: 'auth', points: config.auth.rateLimitPerMinute, durationSeconds: 60, metrics });
 
   const graphql = await createGraphQLMiddleware({
-    httpServer,
     auth,
     todos,
     metrics,
@@ -116,16 +136,22 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
         httpServer.listen(config.http.port, config.http.host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     async stop() {
+      const step = (name: string) => logger.debug(`shutdown: ${name}`);
       health.stopAccepting();
-      io.disconnectSockets(true);
+      // Closing the transports (not a Socket.IO disconnect, which tells clients to stay away)
+      // makes clients reconnect by themselves, through the balancer, to another instance.
+      io.engine.close();
+      step('sockets closed');
+      await drainHttp(httpServer, config.shutdown.drainMs);
+      step('http drained');
       await graphql.stop().catch((error: unknown) => logger.warn('graphql stop failed', errorFields(error)));
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      step('graphql stopped');
       stopLogRetention();
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();
       await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit()]);
+      step('stores closed');
     },
   };
 }

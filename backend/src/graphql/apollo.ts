@@ -1,9 +1,8 @@
-import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ERROR_CODES } from '@cobalt/contract';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
@@ -27,7 +26,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (!(original instanceof AppError) && typeof apolloCode === 'string' && INPUT_ERROR_CODES.has(apolloCode)) {
     return { message: formatted.message, locations: formatted.locations, extensions: { code: 'VALIDATION_FAILED' } };
   }
-  const appError = toAppError(original instanceof GraphQLError && original.extensions?.appError ? original.extensions.appError : original);
+  // Errors raised while building the context (a bad token) arrive re-wrapped by Apollo with our code kept.
+  if (!(original instanceof AppError) && typeof apolloCode === 'string' && (ERROR_CODES as readonly string[]).includes(apolloCode) && apolloCode !== 'INTERNAL') {
+    return { message: formatted.message.replace(/^Context creation failed: /, ''), extensions: { code: apolloCode } };
+  }
+  const appError = toAppError(original);
   logUnexpected(appError, { path: formatted.path });
   const extensions: Record<string, unknown> = { code: appError.code };
   if (appError.details !== undefined) extensions.details = appError.details;
@@ -54,7 +57,6 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
 }
 
 export async function createGraphQLMiddleware(deps: {
-  httpServer: Server;
   auth: AuthService;
   todos: TodoService;
   metrics: Metrics;
@@ -73,10 +75,11 @@ export async function createGraphQLMiddleware(deps: {
     introspection: deps.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // The process owns its signals (main.ts) and stops Apollo in order during shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer: deps.httpServer }),
       metricsPlugin(deps.metrics),
       ...(deps.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -89,7 +92,7 @@ export async function createGraphQLMiddleware(deps: {
       } catch (error) {
         const appError = toAppError(error);
         throw new GraphQLError(appError.message, {
-          extensions: { code: appError.code, http: { status: appError.httpStatus }, appError },
+          extensions: { code: appError.code, http: { status: appError.httpStatus } },
         });
       }
     },

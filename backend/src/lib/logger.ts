@@ -14,15 +14,20 @@ const addContext = winston.format((info) => {
   return info;
 });
 
+const consoleTransport = new winston.transports.Console({ level: process.env.LOG_LEVEL ?? 'info' });
+
+// The logger itself passes `http` and up so request and audit records reach the MongoDB
+// transport whatever the console level is; each transport filters by its own level.
 export const logger = winston.createLogger({
-  level: process.env.LOG_LEVEL ?? 'info',
+  level: 'http',
   format: winston.format.combine(addContext(), winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
-  transports: [new winston.transports.Console()],
+  transports: [consoleTransport],
 });
 
 export function configureLogger(options: { instanceId: string; level: string }): void {
   instanceId = options.instanceId;
-  logger.level = options.level;
+  consoleTransport.level = options.level;
+  logger.level = options.level === 'debug' ? 'debug' : 'http';
 }
 
 /** Serialise an error for a log line (the stack goes to the log, never to a client). */

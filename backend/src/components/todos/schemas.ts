@@ -41,7 +41,7 @@ export const listTodosInput = z.strictObject({
 });
 
 export const syncInput = z.strictObject({
-  since: z.number({ message: 'since must be a number' }).int().min(0),
+  since: z.number({ message: 'since must be a number' }).int('since must be a whole number').min(0, 'since must be 0 or more'),
 });
 
 export type ListTodosInput = z.output<typeof listTodosInput>;

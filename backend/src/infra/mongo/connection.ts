@@ -17,3 +17,12 @@ export async function connectMongo(url: string): Promise<mongoose.Connection> {
   await connection.asPromise();
   return connection;
 }
+
+/**
+ * FerretDB answers `buildInfo` with a `ferretdbVersion`. Cobalt uses it to know that
+ * single-document updates are not atomic there (see infra/redis/user-write-lock.ts).
+ */
+export async function isFerretDB(connection: mongoose.Connection): Promise<boolean> {
+  const info = await connection.db!.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
+}

@@ -24,3 +24,23 @@ export function createRedis(url: string, name: string, onError?: (error: Error) 
   });
   return redis;
 }
+
+/**
+ * Resolves once the connection is ready. The Socket.IO adapter must subscribe on a ready
+ * connection: a subscription sent during ioredis' ready check fails ("Connection in subscriber
+ * mode") and is never retried, which silently cuts the instance out of the cluster's fan-out.
+ */
+export function whenReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis connection ${redis.options.connectionName ?? ''} not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

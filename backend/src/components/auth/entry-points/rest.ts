@@ -7,7 +7,7 @@ import type { AuthService } from '../domain/auth-service.js';
 import { loginInput, refreshInput, registerInput, sessionIdParam } from '../schemas.js';
 
 /** A readable device name when the client does not give one. */
-const deviceFrom = (req: Request): string => (req.get('user-agent') ?? 'Unknown device').slice(0, 100);
+const deviceFrom = (req: Request): string => req.get('user-agent')?.trim().slice(0, 100) || 'Unknown device';
 
 export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): Router {
   const router = Router();

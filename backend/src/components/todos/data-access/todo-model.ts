@@ -1,9 +1,12 @@
 import { Schema, type Connection, type Types } from 'mongoose';
 
+// Writes wait for the journal (and a majority where there is a replica set): an acknowledged
+// change survives a crash of the database.
+const durable = { w: 'majority' as const, j: true };
+
 /**
- * A todo document. A delete leaves a tombstone (`deletedAt`) so the change feed can tell
- * reconnecting clients about it; `seq` is the user's sequence number of the last change.
- * Each change is one single-document write, atomic without transactions.
+ * A todo document. A delete leaves a tombstone (`deletedAt`) so that `sync` can tell a
+ * reconnecting client about it.
  */
 export interface TodoDocument {
   _id: Types.ObjectId;
@@ -11,8 +14,6 @@ export interface TodoDocument {
   title: string;
   completed: boolean;
   version: number;
-  seq: number;
-  createdSeq: number;
   deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -24,33 +25,45 @@ const todoSchema = new Schema<TodoDocument>(
     title: { type: String, required: true },
     completed: { type: Boolean, required: true, default: false },
     version: { type: Number, required: true, default: 1 },
-    seq: { type: Number, required: true },
-    createdSeq: { type: Number, required: true },
     deletedAt: { type: Date, default: null },
   },
-  // Writes wait for the journal (and a majority where there is a replica set): an acknowledged
-  // change survives a crash of the database.
-  { collection: 'todos', timestamps: true, versionKey: false, strict: 'throw', writeConcern: { w: 'majority', j: true } },
+  { collection: 'todos', timestamps: true, versionKey: false, strict: 'throw', writeConcern: durable },
 );
-// Listing pages by id, and reading the change feed by seq.
+// Pages of a user's todos are read in id order.
 todoSchema.index({ userId: 1, _id: 1 });
-todoSchema.index({ userId: 1, seq: 1 });
 
-/** Per-user sequence counter: `seq` only grows; changes older than `purgedThrough` are gone. */
-export interface UserSequenceDocument {
-  _id: string;
+export type ChangeKind = 'created' | 'updated' | 'deleted';
+
+/**
+ * One entry of a user's change log. `seq` is unique per user and claimed by inserting it:
+ * the unique index lets exactly one writer take each number, and N+1 is only tried once N
+ * exists, so readers always see a gap-free prefix of the log.
+ */
+export interface ChangeEntryDocument {
+  _id: Types.ObjectId;
+  userId: string;
   seq: number;
-  purgedThrough: number;
+  todoId: string;
+  kind: ChangeKind;
+  at: Date;
 }
-const userSequenceSchema = new Schema<UserSequenceDocument>(
-  { _id: { type: String, required: true }, seq: { type: Number, required: true, default: 0 }, purgedThrough: { type: Number, default: 0 } },
-  { collection: 'user_sequences', versionKey: false, writeConcern: { w: 'majority', j: true } },
+
+const changeEntrySchema = new Schema<ChangeEntryDocument>(
+  {
+    userId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    todoId: { type: String, required: true },
+    kind: { type: String, required: true, enum: ['created', 'updated', 'deleted'] },
+    at: { type: Date, required: true },
+  },
+  { collection: 'todo_changes', versionKey: false, strict: 'throw', writeConcern: durable },
 );
+changeEntrySchema.index({ userId: 1, seq: 1 }, { unique: true });
 
 export function registerTodoModels(connection: Connection) {
   return {
     Todo: connection.model<TodoDocument>('Todo', todoSchema),
-    UserSequence: connection.model<UserSequenceDocument>('UserSequence', userSequenceSchema),
+    ChangeEntry: connection.model<ChangeEntryDocument>('ChangeEntry', changeEntrySchema),
   };
 }
 

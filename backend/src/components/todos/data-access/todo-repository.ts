@@ -1,6 +1,6 @@
-import type { Todo, TodoChange } from '@cobalt/contract';
+import type { Todo } from '@cobalt/contract';
 import { Types } from 'mongoose';
-import type { TodoDocument, TodoModels } from './todo-model.js';
+import type { ChangeEntryDocument, ChangeKind, TodoDocument, TodoModels } from './todo-model.js';
 
 export const toTodo = (doc: TodoDocument): Todo => ({
   id: doc._id.toHexString(),
@@ -11,32 +11,69 @@ export const toTodo = (doc: TodoDocument): Todo => ({
   version: doc.version,
 });
 
-/** The change a client that last saw `since` needs for this document. */
-export function toChange(doc: TodoDocument, since: number): TodoChange {
-  if (doc.deletedAt) return { type: 'todo:deleted', id: doc._id.toHexString(), seq: doc.seq };
-  return { type: doc.createdSeq > since ? 'todo:created' : 'todo:updated', todo: toTodo(doc), seq: doc.seq };
+const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
+
+/** How many times a writer retries when another write of the same user took its seq first. */
+const MAX_SEQ_CLAIMS = 50;
+
+export interface LogWindow {
+  /** Highest seq in the log (0 when the user has no changes yet). */
+  last: number;
+  /** Lowest seq still kept (the log is pruned from below). */
+  first: number;
 }
 
-export function createTodoRepository({ Todo, UserSequence }: TodoModels) {
+export function createTodoRepository({ Todo, ChangeEntry }: TodoModels, options: { logRetention: number }) {
   const alive = (userId: string, id: string) => ({ _id: new Types.ObjectId(id), userId, deletedAt: null });
 
+  async function lastEntrySeq(userId: string): Promise<number> {
+    const last = await ChangeEntry.findOne({ userId }, { seq: 1 }).sort({ seq: -1 }).lean();
+    return last?.seq ?? 0;
+  }
+
   return {
-    async nextSeq(userId: string): Promise<number> {
-      const doc = await UserSequence.findOneAndUpdate({ _id: userId }, { $inc: { seq: 1 } }, { upsert: true, new: true }).lean();
-      return doc.seq;
+    /** Appends to the user's change log and returns the seq it got. */
+    async appendChange(userId: string, todoId: string, kind: ChangeKind): Promise<number> {
+      for (let attempt = 0; attempt < MAX_SEQ_CLAIMS; attempt++) {
+        const seq = (await lastEntrySeq(userId)) + 1;
+        try {
+          await ChangeEntry.create({ userId, seq, todoId, kind, at: new Date() });
+        } catch (error) {
+          if (isDuplicateKey(error)) continue; // another write of this user took `seq`; take the next
+          throw error;
+        }
+        if (seq % 100 === 0) void this.prune(userId, seq);
+        return seq;
+      }
+      throw new Error(`could not claim a change sequence number for user ${userId}`);
     },
 
-    async sequenceState(userId: string): Promise<{ seq: number; purgedThrough: number }> {
-      const doc = await UserSequence.findById(userId).lean();
-      return { seq: doc?.seq ?? 0, purgedThrough: doc?.purgedThrough ?? 0 };
+    /** Keeps the newest `logRetention` entries; a client further behind gets a reset. */
+    async prune(userId: string, newestSeq: number): Promise<void> {
+      await ChangeEntry.deleteMany({ userId, seq: { $lte: newestSeq - options.logRetention } }).catch(() => undefined);
     },
 
-    async insert(userId: string, title: string, seq: number): Promise<TodoDocument> {
-      const doc = await new Todo({ userId, title, completed: false, version: 1, seq, createdSeq: seq, deletedAt: null }).save();
+    async logWindow(userId: string): Promise<LogWindow> {
+      const [first, last] = await Promise.all([
+        ChangeEntry.findOne({ userId }, { seq: 1 }).sort({ seq: 1 }).lean(),
+        ChangeEntry.findOne({ userId }, { seq: 1 }).sort({ seq: -1 }).lean(),
+      ]);
+      return { first: first?.seq ?? 0, last: last?.seq ?? 0 };
+    },
+
+    changesAfter: (userId: string, since: number, limit: number): Promise<ChangeEntryDocument[]> =>
+      ChangeEntry.find({ userId, seq: { $gt: since } }).sort({ seq: 1 }).limit(limit).lean(),
+
+    async insert(userId: string, title: string): Promise<TodoDocument> {
+      const doc = await new Todo({ userId, title, completed: false, version: 1, deletedAt: null }).save();
       return doc.toObject();
     },
 
     findAlive: (userId: string, id: string): Promise<TodoDocument | null> => Todo.findOne(alive(userId, id)).lean(),
+
+    /** Current state of the given todos, tombstones included. */
+    findManyIncludingDeleted: (userId: string, ids: string[]): Promise<TodoDocument[]> =>
+      Todo.find({ userId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean(),
 
     async list(userId: string, query: { completed?: boolean; limit: number; cursor?: string }): Promise<{ docs: TodoDocument[]; hasMore: boolean }> {
       const filter: Record<string, unknown> = { userId, deletedAt: null };
@@ -48,18 +85,15 @@ export function createTodoRepository({ Todo, UserSequence }: TodoModels) {
 
     listAllAlive: (userId: string): Promise<TodoDocument[]> => Todo.find({ userId, deletedAt: null }).sort({ _id: 1 }).lean(),
 
-    update: (userId: string, id: string, patch: { title?: string; completed?: boolean }, seq: number): Promise<TodoDocument | null> =>
-      Todo.findOneAndUpdate(alive(userId, id), { $set: { ...patch, seq }, $inc: { version: 1 } }, { new: true }).lean(),
+    update: (userId: string, id: string, patch: { title?: string; completed?: boolean }): Promise<TodoDocument | null> =>
+      Todo.findOneAndUpdate(alive(userId, id), { $set: patch, $inc: { version: 1 } }, { returnDocument: 'after' }).lean(),
 
-    markDeleted: (userId: string, id: string, seq: number): Promise<TodoDocument | null> =>
-      Todo.findOneAndUpdate(alive(userId, id), { $set: { deletedAt: new Date(), seq }, $inc: { version: 1 } }, { new: true }).lean(),
-
-    changesSince: (userId: string, since: number, limit: number): Promise<TodoDocument[]> =>
-      Todo.find({ userId, seq: { $gt: since } }).sort({ seq: 1 }).limit(limit).lean(),
+    markDeleted: (userId: string, id: string): Promise<TodoDocument | null> =>
+      Todo.findOneAndUpdate(alive(userId, id), { $set: { deletedAt: new Date() }, $inc: { version: 1 } }, { returnDocument: 'after' }).lean(),
 
     ensureIndexes: async () => {
       await Todo.createIndexes();
-      await UserSequence.createIndexes();
+      await ChangeEntry.createIndexes();
     },
   };
 }

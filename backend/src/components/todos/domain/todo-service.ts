@@ -1,16 +1,19 @@
 import type { SyncResult, Todo, TodoChange, TodoPage } from '@cobalt/contract';
 import { notFound } from '../../../lib/app-error.js';
 import { parseInput } from '../../../lib/validation.js';
+import type { WriteLock } from '../../../infra/redis/user-write-lock.js';
 import type { RealtimeNotifier } from '../../../realtime/notifier.js';
 import { audit } from '../../audit/audit.js';
 import type { Identity } from '../../auth/domain/tokens.js';
-import { toChange, toTodo, type TodoRepository } from '../data-access/todo-repository.js';
+import { toTodo, type TodoRepository } from '../data-access/todo-repository.js';
 import { createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
 
 export interface TodoDependencies {
   todos: TodoRepository;
+  /** Serialises a user's writes where the store cannot (see infra/redis/user-write-lock.ts). */
+  writeLock: WriteLock;
   notifier: RealtimeNotifier;
-  /** Most changes `sync` replays; beyond that the client gets a reset with the full state. */
+  /** Most log entries `sync` replays; further behind, the client gets a reset with the full state. */
   maxSyncChanges: number;
 }
 
@@ -19,7 +22,7 @@ export interface TodoDependencies {
  * a todo is validated, authorised (scoped to its owner), stored and announced in one place.
  * Input is `unknown` on purpose: each use case parses it with its own schema.
  */
-export function createTodoService({ todos, notifier, maxSyncChanges }: TodoDependencies) {
+export function createTodoService({ todos, writeLock, notifier, maxSyncChanges }: TodoDependencies) {
   function announce(userId: string, change: TodoChange): void {
     notifier.todoChanged(userId, change);
   }
@@ -27,8 +30,10 @@ export function createTodoService({ todos, notifier, maxSyncChanges }: TodoDepen
   return {
     async create(identity: Identity, input: unknown): Promise<Todo> {
       const { title } = parseInput(createTodoInput, input);
-      const seq = await todos.nextSeq(identity.userId);
-      const todo = toTodo(await todos.insert(identity.userId, title, seq));
+      const { todo, seq } = await writeLock(identity.userId, async () => {
+        const created = toTodo(await todos.insert(identity.userId, title));
+        return { todo: created, seq: await todos.appendChange(identity.userId, created.id, 'created') };
+      });
       announce(identity.userId, { type: 'todo:created', todo, seq });
       audit('todo.created', { todoId: todo.id, seq });
       return todo;
@@ -36,12 +41,12 @@ export function createTodoService({ todos, notifier, maxSyncChanges }: TodoDepen
 
     async update(identity: Identity, input: unknown): Promise<Todo> {
       const { id, ...patch } = parseInput(updateTodoInput, input);
-      // Checking first keeps a stranger's or a missing id from consuming a sequence number.
-      if (!(await todos.findAlive(identity.userId, id))) throw notFound('Todo');
-      const seq = await todos.nextSeq(identity.userId);
-      const doc = await todos.update(identity.userId, id, patch, seq);
-      if (!doc) throw notFound('Todo');
-      const todo = toTodo(doc);
+      const { todo, seq } = await writeLock(identity.userId, async () => {
+        // Scoped to the owner: a stranger's id and a missing id are the same NOT_FOUND.
+        const doc = await todos.update(identity.userId, id, patch);
+        if (!doc) throw notFound('Todo');
+        return { todo: toTodo(doc), seq: await todos.appendChange(identity.userId, id, 'updated') };
+      });
       announce(identity.userId, { type: 'todo:updated', todo, seq });
       audit('todo.updated', { todoId: id, seq, fields: Object.keys(patch) });
       return todo;
@@ -49,9 +54,10 @@ export function createTodoService({ todos, notifier, maxSyncChanges }: TodoDepen
 
     async remove(identity: Identity, input: unknown): Promise<{ id: string }> {
       const { id } = parseInput(deleteTodoInput, input);
-      if (!(await todos.findAlive(identity.userId, id))) throw notFound('Todo');
-      const seq = await todos.nextSeq(identity.userId);
-      if (!(await todos.markDeleted(identity.userId, id, seq))) throw notFound('Todo');
+      const seq = await writeLock(identity.userId, async () => {
+        if (!(await todos.markDeleted(identity.userId, id))) throw notFound('Todo');
+        return todos.appendChange(identity.userId, id, 'deleted');
+      });
       announce(identity.userId, { type: 'todo:deleted', id, seq });
       audit('todo.deleted', { todoId: id, seq });
       return { id };
@@ -71,21 +77,34 @@ export function createTodoService({ todos, notifier, maxSyncChanges }: TodoDepen
     },
 
     /**
-     * What a client that last saw `since` missed: the latest state of every todo changed after
-     * it, in seq order (a todo changed twice appears once, at its latest seq). When the gap
-     * cannot be replayed (too old, too long, or `since` from another history) the answer is a
-     * reset with the full state.
+     * What a client that last saw `since` missed: every todo changed after it, once, at the
+     * seq of its latest change and in its current state, ordered by seq. When the gap cannot
+     * be replayed (`since` is ahead of the log, older than what is kept, or more than
+     * `maxSyncChanges` entries behind) the answer is a reset with the full state.
      */
     async sync(identity: Identity, input: unknown): Promise<SyncResult> {
       const { since } = parseInput(syncInput, input);
-      const state = await todos.sequenceState(identity.userId);
-      const docs = since <= state.seq && since >= state.purgedThrough ? await todos.changesSince(identity.userId, since, maxSyncChanges + 1) : null;
-      if (!docs || docs.length > maxSyncChanges) {
-        const alive = await todos.listAllAlive(identity.userId);
-        return { seq: Math.max(state.seq, ...alive.map((d) => d.seq)), reset: true, todos: alive.map(toTodo) };
+      const { userId } = identity;
+      const window = await todos.logWindow(userId);
+      const replayable = since <= window.last && (window.first === 0 || since >= window.first - 1);
+      const entries = replayable ? await todos.changesAfter(userId, since, maxSyncChanges + 1) : null;
+      if (!entries || entries.length > maxSyncChanges) {
+        // The log window is read before the state, so the state is at least as new as `seq`.
+        const alive = await todos.listAllAlive(userId);
+        return { seq: window.last, reset: true, todos: alive.map(toTodo) };
       }
-      const changes = docs.map((doc) => toChange(doc, since));
-      return { seq: Math.max(state.seq, ...changes.map((c) => c.seq)), changes };
+      const latest = new Map<string, { seq: number; created: boolean }>();
+      for (const entry of entries) {
+        latest.set(entry.todoId, { seq: entry.seq, created: (latest.get(entry.todoId)?.created ?? false) || entry.kind === 'created' });
+      }
+      const docs = new Map((await todos.findManyIncludingDeleted(userId, [...latest.keys()])).map((d) => [d._id.toHexString(), d]));
+      const changes: TodoChange[] = [...latest].map(([id, { seq, created }]) => {
+        const doc = docs.get(id);
+        if (!doc || doc.deletedAt) return { type: 'todo:deleted', id, seq };
+        return { type: created ? 'todo:created' : 'todo:updated', todo: toTodo(doc), seq };
+      });
+      changes.sort((a, b) => a.seq - b.seq);
+      return { seq: entries.at(-1)?.seq ?? since, changes };
     },
   };
 }

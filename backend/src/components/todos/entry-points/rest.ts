@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { route } from '../../../http/async-route.js';
+import { AppError } from '../../../lib/app-error.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
 import type { AuthService } from '../../auth/domain/auth-service.js';
 import type { TodoService } from '../domain/todo-service.js';
@@ -30,7 +31,10 @@ export function createTodoRouter(auth: AuthService, todos: TodoService): Router 
   router.patch(
     '/api/todos/:id',
     route(async (req, res) => {
-      res.json(await todos.update(identityOf(req), { ...asObject(req.body), id: req.params.id }));
+      const body = asObject(req.body);
+      // The id belongs to the path; one in the body is refused rather than silently ignored.
+      if ('id' in body) throw new AppError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path: 'id', message: 'The todo id goes in the path, not the body' }] });
+      res.json(await todos.update(identityOf(req), { ...body, id: req.params.id }));
     }),
   );
   router.delete(

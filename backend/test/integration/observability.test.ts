@@ -1,0 +1,78 @@
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { services } from '../support/env.js';
+import { apiClient, registerUser, type ApiClient } from '../support/http.js';
+import { sleep } from '../support/sockets.js';
+import { startTestServer, type RunningServer } from '../support/test-server.js';
+
+describe('health, metrics and stored logs', () => {
+  let server: RunningServer;
+  let api: ApiClient;
+  let mongo: mongoose.Connection;
+  beforeAll(async () => {
+    server = await startTestServer({ INSTANCE_ID: 'obs-1' });
+    api = apiClient(server.url);
+    mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
+  });
+  afterAll(async () => {
+    await mongo?.close();
+    await server?.stop();
+  });
+
+  it('when probed, then liveness names the instance and readiness reports every store up', async () => {
+    expect((await api.get('/health/live')).body).toEqual({ status: 'ok', instance: 'obs-1' });
+    const ready = await api.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ postgres: 'up', mongodb: 'up', redis: 'up', accepting: 'up' });
+  });
+
+  it('when requests were served, then /metrics labels durations by route template, never the raw path', async () => {
+    const user = await registerUser(api, 'metrics');
+    const todo = (await api.post('/api/todos', { title: 'm' }, user.accessToken)).body;
+    await api.patch(`/api/todos/${todo.id}`, { completed: true }, user.accessToken);
+    await api.graphql('{ me { id } }', {}, user.accessToken);
+    const text = (await api.get('/metrics')).body as string;
+    expect(text).toContain('cobalt_http_request_duration_seconds_bucket');
+    expect(text).toMatch(/route="\/api\/todos\/:id",status_code="200"/);
+    expect(text).not.toContain(todo.id);
+    expect(text).toMatch(/cobalt_graphql_operations_total\{[^}]*operation_type="query",operation_name="me",outcome="ok"/);
+    expect(text).toContain('cobalt_sockets_connected');
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('when a user registers and writes, then audit and request records land in the logs collection with context', async () => {
+    const user = await registerUser(api, 'audit');
+    const todo = (await api.post('/api/todos', { title: 'audited' }, user.accessToken)).body;
+    let records: any[] = [];
+    for (let i = 0; i < 30 && records.length < 3; i++) {
+      await sleep(200);
+      records = await mongo.collection('logs').find({ $or: [{ userId: user.id }, { todoId: todo.id }] }).toArray();
+    }
+    const audit = records.find((r) => r.event === 'todo.created');
+    expect(audit).toMatchObject({ record: 'audit', instance: 'obs-1', userId: user.id, todoId: todo.id, requestId: expect.any(String) });
+    expect(audit.at).toBeInstanceOf(Date);
+    expect(records.some((r) => r.event === 'user.registered')).toBe(true);
+    expect(records.some((r) => r.record === 'request' && r.route === '/api/todos' && r.status_code === '201')).toBe(true);
+  });
+
+  it('when the server cannot make a TTL index, then the logs collection still has an index on its timestamp', async () => {
+    const indexes = await mongo.collection('logs').indexes();
+    expect(indexes.some((i) => i.key.at === 1)).toBe(true);
+  });
+});
+
+describe('graceful stop', () => {
+  it('when an instance stops with a socket attached, then it exits promptly and the socket is told to reconnect elsewhere', async () => {
+    const { connectSocket } = await import('../support/sockets.js');
+    const server = await startTestServer({ INSTANCE_ID: 'stop-1' });
+    const user = await registerUser(apiClient(server.url), 'stopper');
+    const socket = await connectSocket(server.url, user.accessToken, { transports: ['websocket'] });
+    const reason = new Promise<string>((resolve) => socket.socket.on('disconnect', (r) => resolve(r)));
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeLessThan(3000);
+    // 'transport close' (not 'io server disconnect') is the reason on which clients reconnect.
+    expect(await reason).toBe('transport close');
+    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+  });
+});
