@@ -122,7 +122,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimiter), createTodoRouter(auth, todos));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimiter, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos));
   http.app.use('/graphql', graphql.middleware);
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId);

@@ -1,4 +1,5 @@
 import express, { type Express, type Router } from 'express';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -17,7 +18,7 @@ function cors(origins: string[]): express.RequestHandler {
       res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, X-Instance-Id, Retry-After');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PATCH,DELETE,OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', 'Authorization,Content-Type,X-Request-Id,Apollo-Require-Preflight,X-Apollo-Operation-Name');
+        res.setHeader('Access-Control-Allow-Headers', 'Authorization,Content-Type,X-Request-Id,X-Cobalt-Client,Apollo-Require-Preflight,X-Apollo-Operation-Name');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();
         return;
@@ -40,6 +41,7 @@ export function createHttpApp(config: Config, metrics: Metrics) {
   app.use(requestMetrics(metrics));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.use(cors(config.http.corsOrigins));
+  app.use(cookieParser());
   app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   return {

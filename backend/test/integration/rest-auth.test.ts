@@ -108,6 +108,40 @@ describe('REST auth and sessions', () => {
     expect(remaining.body.map((s: { id: string }) => s.id)).toEqual([user.sessionId]);
   });
 
+  it('when a browser signs in, then the refresh token travels only in an HttpOnly cookie that rotates', async () => {
+    const user = await registerUser(api, 'web');
+    const web = { 'x-cobalt-client': 'web' };
+    const login = await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'correct horse battery' }, headers: web });
+    expect(login.status).toBe(200);
+    expect(login.body.refreshToken).toBeUndefined();
+    expect(login.body.accessToken).toEqual(expect.any(String));
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^cobalt_refresh=[^;]+;/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).toMatch(/Path=\/api\/auth/);
+    expect(setCookie).not.toMatch(/Secure/i); // plain http on localhost; Secure everywhere else
+    const cookie = setCookie.split(';')[0]!;
+
+    const refreshed = await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie } });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toEqual({ accessToken: expect.any(String) });
+    const next = (refreshed.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(next).not.toBe(cookie);
+    // The old cookie replayed is refresh-token reuse: the session ends.
+    expect((await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie } })).status).toBe(401);
+    expect((await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie: next } })).status).toBe(401);
+  });
+
+  it('when a browser signs out, then its refresh cookie is cleared', async () => {
+    const user = await registerUser(api, 'web-out');
+    const web = { 'x-cobalt-client': 'web' };
+    const login = await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'correct horse battery' }, headers: web });
+    const out = await api.request('POST', '/api/auth/logout', { token: login.body.accessToken, headers: web });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/cobalt_refresh=;.*Expires=Thu, 01 Jan 1970/);
+  });
+
   it.each([
     ['no header', undefined],
     ['a malformed header', 'Token abc'],

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type CookieOptions, type Request, type Response } from 'express';
 import { route } from '../../../http/async-route.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
 import type { RateLimiter } from '../../../http/rate-limit.js';
@@ -6,10 +6,34 @@ import { parseInput } from '../../../lib/validation.js';
 import type { AuthService } from '../domain/auth-service.js';
 import { loginInput, refreshInput, registerInput, sessionIdParam } from '../schemas.js';
 
+/**
+ * Browser clients (header `X-Cobalt-Client: web`) never see their refresh token: it travels in
+ * an HttpOnly, SameSite=Strict cookie scoped to /api/auth, Secure everywhere but on localhost.
+ * Other clients get it in the JSON body, as the contract says.
+ */
+const REFRESH_COOKIE = 'cobalt_refresh';
+const isWebClient = (req: Request) => req.get('x-cobalt-client') === 'web';
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
+  return { httpOnly: true, sameSite: 'strict', path: '/api/auth', secure: req.secure || !LOCAL_HOSTS.has(req.hostname), ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
+}
+
+/** Sends tokens the way the client asked for them. */
+function sendTokens<T extends { refreshToken: string }>(req: Request, res: Response, status: number, result: T, refreshTtlMs: number): void {
+  if (!isWebClient(req)) {
+    res.status(status).json(result);
+    return;
+  }
+  const { refreshToken, ...rest } = result;
+  res.cookie(REFRESH_COOKIE, refreshToken, cookieOptions(req, refreshTtlMs));
+  res.status(status).json(rest);
+}
+
 /** A readable device name when the client does not give one. */
 const deviceFrom = (req: Request): string => req.get('user-agent')?.trim().slice(0, 100) || 'Unknown device';
 
-export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): Router {
+export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter, refreshTtlMs: number): Router {
   const router = Router();
   const signedIn = requireAuth(auth);
 
@@ -17,7 +41,7 @@ export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): R
     '/api/auth/register',
     route(async (req, res) => {
       await authLimiter.consume(`ip:${req.ip}`);
-      res.status(201).json(await auth.register(parseInput(registerInput, req.body), deviceFrom(req)));
+      sendTokens(req, res, 201, await auth.register(parseInput(registerInput, req.body), deviceFrom(req)), refreshTtlMs);
     }),
   );
 
@@ -25,7 +49,7 @@ export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): R
     '/api/auth/login',
     route(async (req, res) => {
       await authLimiter.consume(`ip:${req.ip}`);
-      res.json(await auth.login(parseInput(loginInput, req.body), deviceFrom(req)));
+      sendTokens(req, res, 200, await auth.login(parseInput(loginInput, req.body), deviceFrom(req)), refreshTtlMs);
     }),
   );
 
@@ -33,7 +57,9 @@ export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): R
     '/api/auth/refresh',
     route(async (req, res) => {
       await authLimiter.consume(`ip:${req.ip}`);
-      res.json(await auth.refresh(parseInput(refreshInput, req.body).refreshToken));
+      const fromCookie: unknown = isWebClient(req) ? req.cookies?.[REFRESH_COOKIE] : undefined;
+      const body = fromCookie !== undefined && (req.body === undefined || Object.keys(req.body as object).length === 0) ? { refreshToken: fromCookie } : req.body;
+      sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken), refreshTtlMs);
     }),
   );
 
@@ -42,6 +68,7 @@ export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter): R
     signedIn,
     route(async (req, res) => {
       await auth.logout(identityOf(req));
+      if (isWebClient(req)) res.clearCookie(REFRESH_COOKIE, cookieOptions(req));
       res.status(204).end();
     }),
   );
