@@ -47,6 +47,12 @@ const envSchema = z.object({
   SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   /** Register, sign-in and refresh requests per client IP per minute, counted across instances. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Sign-in attempts per account (email) per minute, whatever the client IP. */
+  AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  /** REST and GraphQL requests per signed-in user per minute, across instances. */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** Socket.IO client events per signed-in user per minute, across instances. */
+  SOCKET_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   /** Time limit for each readiness probe of a dependency. */
   HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(1000),
   /** Graceful shutdown budget before the process exits anyway. */
@@ -91,7 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       rateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+      accountRateLimitPerMinute: e.AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE,
     },
+    rateLimits: { apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE, socketPerMinute: e.SOCKET_RATE_LIMIT_PER_MINUTE },
     socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },
     graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction },
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },

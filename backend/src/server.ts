@@ -108,10 +108,17 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const writeLock = createUserWriteLock(redis, { enabled: storeNeedsWriteLock });
   const todos = createTodoService({ todos: todoRepository, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
-  const authLimiter = createRateLimiter({ redis, keyPrefix: 'auth', points: config.auth.rateLimitPerMinute, durationSeconds: 60, metrics });
+  const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
+  const authLimits = {
+    perIp: limiter('auth', config.auth.rateLimitPerMinute),
+    perAccount: limiter('auth-account', config.auth.accountRateLimitPerMinute),
+    perUser: limiter('api', config.rateLimits.apiPerMinute),
+  };
+  const socketLimiter = limiter('socket', config.rateLimits.socketPerMinute);
 
   const graphql = await createGraphQLMiddleware({
     auth,
+    perUserLimiter: authLimits.perUser,
     todos,
     metrics,
     introspection: config.graphql.introspection,
@@ -122,11 +129,11 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimiter, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
   http.app.use('/graphql', graphql.middleware);
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId);
-  registerTodoSocketHandlers(io, todos, metrics);
+  registerTodoSocketHandlers(io, todos, metrics, socketLimiter);
 
   return {
     httpServer,

@@ -2,6 +2,8 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import { ERROR_CODES } from '@cobalt/contract';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RequestHandler } from 'express';
@@ -10,6 +12,7 @@ import { createAuthResolvers } from '../components/auth/entry-points/graphql.js'
 import type { TodoService } from '../components/todos/domain/todo-service.js';
 import { createTodoResolvers } from '../components/todos/entry-points/graphql.js';
 import { identify } from '../http/authenticate.js';
+import type { RateLimiter } from '../http/rate-limit.js';
 import { logUnexpected } from '../http/error-handler.js';
 import { AppError, toAppError } from '../lib/app-error.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -56,15 +59,70 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
   };
 }
 
+/**
+ * Token limit, checked before Apollo sees the request: graphql-armor's Apollo plugin for it
+ * throws from a parsing hook, which Apollo masks as a 500 (for plain syntax errors too). Here
+ * only the limit is enforced, with the contract's 400; syntax errors are left to Apollo.
+ */
+function maxTokensGuard(n: number, onReject: () => void): RequestHandler {
+  return (req, res, next) => {
+    const query: unknown = (req.body as { query?: unknown } | undefined)?.query ?? req.query.query;
+    if (typeof query !== 'string') return next();
+    try {
+      new MaxTokensParserWLexer(query, { n }).parseDocument();
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/token limit/i.test(message)) {
+        onReject();
+        res.status(400).json({ errors: [{ message: message.replace(/^Syntax Error: /, ''), extensions: { code: 'VALIDATION_FAILED' } }] });
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/**
+ * A request refused before execution (syntax, validation or an abuse limit) is the client's
+ * fault: answer 400, whichever layer raised it (some limits throw while parsing, which Apollo
+ * would otherwise report as 500).
+ */
+const inputErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { errors, data } = response.body.singleResult;
+        if (data === undefined && errors?.length && errors.every((e) => e.extensions?.code === 'VALIDATION_FAILED')) {
+          response.http.status = 400;
+        }
+      },
+    };
+  },
+};
+
 export async function createGraphQLMiddleware(deps: {
   auth: AuthService;
+  perUserLimiter: RateLimiter;
   todos: TodoService;
   metrics: Metrics;
   introspection: boolean;
   isProduction: boolean;
-}): Promise<{ middleware: RequestHandler; stop: () => Promise<void> }> {
+}): Promise<{ middleware: RequestHandler[]; stop: () => Promise<void> }> {
   const authResolvers = createAuthResolvers(deps.auth);
   const todoResolvers = createTodoResolvers(deps.todos);
+  // Bounds on what one operation may ask for: our deepest real query (todos > items > owner > id)
+  // has depth 4; anything far beyond the schema's shape is refused before it runs.
+  const countRejection = () => deps.metrics.securityEvents.inc({ type: 'graphql_rejected' });
+  const counted = { onReject: [countRejection] };
+  const armor = new ApolloArmor({
+    maxDepth: { n: 8, ignoreIntrospection: false, ...counted },
+    maxAliases: { n: 10, ...counted },
+    maxTokens: { enabled: false }, // see maxTokensGuard
+    maxDirectives: { n: 10, ...counted },
+    costLimit: { maxCost: 200, ...counted },
+    blockFieldSuggestion: { enabled: deps.isProduction },
+  }).protect();
   const server = new ApolloServer<GraphQLContext>({
     typeDefs,
     resolvers: {
@@ -79,23 +137,29 @@ export async function createGraphQLMiddleware(deps: {
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
+    validationRules: armor.validationRules,
     plugins: [
+      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
       metricsPlugin(deps.metrics),
+      inputErrorStatusPlugin,
       ...(deps.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
   await server.start();
   const middleware = expressMiddleware(server, {
-    context: async ({ req }) => {
+    context: async ({ req, res }) => {
       try {
-        return { identity: await identify(deps.auth, req.headers.authorization), userLoader: createUserLoader(deps.auth) };
+        const identity = await identify(deps.auth, req.headers.authorization);
+        if (identity) await deps.perUserLimiter.consume(`user:${identity.userId}`);
+        return { identity, userLoader: createUserLoader(deps.auth) };
       } catch (error) {
         const appError = toAppError(error);
+        if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
         throw new GraphQLError(appError.message, {
           extensions: { code: appError.code, http: { status: appError.httpStatus } },
         });
       }
     },
   });
-  return { middleware, stop: () => server.stop() };
+  return { middleware: [maxTokensGuard(2000, countRejection), middleware], stop: () => server.stop() };
 }

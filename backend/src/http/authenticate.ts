@@ -3,6 +3,7 @@ import type { AuthService } from '../components/auth/domain/auth-service.js';
 import type { Identity } from '../components/auth/domain/tokens.js';
 import { unauthenticated } from '../lib/app-error.js';
 import { bindUserToContext } from '../lib/request-context.js';
+import type { RateLimiter } from './rate-limit.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -28,9 +29,11 @@ export async function identify(auth: AuthService, header: string | undefined): P
   return identity;
 }
 
-export const requireAuth = (auth: AuthService) => async (req: Request, _res: Response, next: NextFunction) => {
+/** Signed-in callers only; each request counts against the caller's own rate limit when one is given. */
+export const requireAuth = (auth: AuthService, perUserLimiter?: RateLimiter) => async (req: Request, _res: Response, next: NextFunction) => {
   const identity = await identify(auth, req.headers.authorization);
   if (!identity) throw unauthenticated();
+  await perUserLimiter?.consume(`user:${identity.userId}`);
   req.identity = identity;
   next();
 };

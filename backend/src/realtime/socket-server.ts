@@ -12,6 +12,7 @@ import { AppError, toAppError, toErrorBody } from '../lib/app-error.js';
 import { errorFields, logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { runWithContext } from '../lib/request-context.js';
+import type { RateLimiter } from '../http/rate-limit.js';
 import type { RealtimeNotifier } from './notifier.js';
 
 export interface SocketData {
@@ -97,9 +98,10 @@ type Handler<T> = (identity: Identity, payload: unknown) => Promise<T>;
 
 /**
  * Binds a client event to a use case: runs it in a log context, replies through the ack with
- * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is refused.
+ * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is ignored
+ * (nothing runs): every client event of the contract expects an answer.
  */
-export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>): void {
+export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>, limiter?: RateLimiter): void {
   (socket as unknown as Socket).on(event, (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') {
       metrics.socketEvents.inc({ event, outcome: 'no_ack' });
@@ -108,6 +110,7 @@ export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics:
     const { identity } = socket.data;
     void runWithContext({ requestId: randomUUID(), userId: identity.userId, sessionId: identity.sessionId }, async () => {
       try {
+        await limiter?.consume(`user:${identity.userId}`);
         const data = await handler(identity, payload);
         metrics.socketEvents.inc({ event, outcome: 'ok' });
         ack({ data });

@@ -91,3 +91,66 @@ describe('GraphQL', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('GraphQL abuse limits', () => {
+  let server: RunningServer;
+  let api: ApiClient;
+  let user: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = apiClient(server.url);
+    user = await registerUser(api, 'gq-armor');
+  });
+  afterAll(() => server?.stop());
+
+  it('when a query is nested deeper than the limit, then it is refused and nothing runs', async () => {
+    // The schema's own nesting stops at depth 4 (todos > items > owner > id); introspection types nest deeper.
+    const deepest = '{ todos { items { owner { id } } } }';
+    expect((await api.graphql(deepest, {}, user.accessToken)).body.errors).toBeUndefined();
+    const tooDeep = `query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`;
+    const res = await api.graphql(tooDeep, {}, user.accessToken);
+    expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors[0].message).toMatch(/depth/i);
+    expect(res.body.data).toBeUndefined();
+  });
+
+  it('when a query uses too many aliases, then it is refused', async () => {
+    const aliases = Array.from({ length: 11 }, (_, i) => `a${i}: me { id }`).join(' ');
+    const res = await api.graphql(`{ ${aliases} }`, {}, user.accessToken);
+    expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors[0].message).toMatch(/alias/i);
+  });
+
+  it('when a query is too costly, then it is refused before any todo is read', async () => {
+    const costly = Array.from({ length: 10 }, (_, i) => `t${i}: todos(limit: 100) { items { id title completed owner { id email name } } }`).join(' ');
+    const res = await api.graphql(`{ ${costly} }`, {}, user.accessToken);
+    expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors[0].message).toMatch(/cost/i);
+    expect(res.body.data).toBeUndefined();
+  });
+
+  it('when a query has too many tokens, then it is refused', async () => {
+    const res = await api.graphql(`{ me { ${'id '.repeat(2100)} } }`, {}, user.accessToken);
+    expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(res.body.errors[0].message).toMatch(/token/i);
+  });
+});
+
+describe('GraphQL in production', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startTestServer({ NODE_ENV: 'production', INSTANCE_ID: 'gq-prod' });
+  });
+  afterAll(() => server?.stop());
+
+  it('when introspection is asked in production, then it is refused', async () => {
+    const res = await apiClient(server.url).graphql('{ __schema { queryType { name } } }');
+    expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    expect(res.body.data).toBeUndefined();
+  });
+
+  it('when a field is misspelt in production, then no suggestion leaks the schema', async () => {
+    const res = await apiClient(server.url).graphql('{ tod { id } }');
+    expect(res.body.errors[0].message).not.toMatch(/Did you mean/);
+  });
+});

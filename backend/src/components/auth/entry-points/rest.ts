@@ -33,14 +33,23 @@ function sendTokens<T extends { refreshToken: string }>(req: Request, res: Respo
 /** A readable device name when the client does not give one. */
 const deviceFrom = (req: Request): string => req.get('user-agent')?.trim().slice(0, 100) || 'Unknown device';
 
-export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter, refreshTtlMs: number): Router {
+export interface AuthRateLimiters {
+  /** register, sign-in and refresh, per client IP */
+  perIp: RateLimiter;
+  /** sign-in, per account, whatever the IP (slows password guessing spread over many addresses) */
+  perAccount: RateLimiter;
+  /** everything a signed-in user does */
+  perUser: RateLimiter;
+}
+
+export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, refreshTtlMs: number): Router {
   const router = Router();
-  const signedIn = requireAuth(auth);
+  const signedIn = requireAuth(auth, limits.perUser);
 
   router.post(
     '/api/auth/register',
     route(async (req, res) => {
-      await authLimiter.consume(`ip:${req.ip}`);
+      await limits.perIp.consume(`ip:${req.ip}`);
       sendTokens(req, res, 201, await auth.register(parseInput(registerInput, req.body), deviceFrom(req)), refreshTtlMs);
     }),
   );
@@ -48,15 +57,17 @@ export function createAuthRouter(auth: AuthService, authLimiter: RateLimiter, re
   router.post(
     '/api/auth/login',
     route(async (req, res) => {
-      await authLimiter.consume(`ip:${req.ip}`);
-      sendTokens(req, res, 200, await auth.login(parseInput(loginInput, req.body), deviceFrom(req)), refreshTtlMs);
+      await limits.perIp.consume(`ip:${req.ip}`);
+      const input = parseInput(loginInput, req.body);
+      await limits.perAccount.consume(`account:${input.email}`);
+      sendTokens(req, res, 200, await auth.login(input, deviceFrom(req)), refreshTtlMs);
     }),
   );
 
   router.post(
     '/api/auth/refresh',
     route(async (req, res) => {
-      await authLimiter.consume(`ip:${req.ip}`);
+      await limits.perIp.consume(`ip:${req.ip}`);
       const fromCookie: unknown = isWebClient(req) ? req.cookies?.[REFRESH_COOKIE] : undefined;
       const body = fromCookie !== undefined && (req.body === undefined || Object.keys(req.body as object).length === 0) ? { refreshToken: fromCookie } : req.body;
       sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken), refreshTtlMs);

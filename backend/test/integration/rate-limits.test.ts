@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, registerUser, type ApiClient } from '../support/http.js';
+import { connectSocket } from '../support/sockets.js';
+import { startTestServer, type RunningServer } from '../support/test-server.js';
+
+/** Limits counted in the real Redis; a second instance shares every counter. */
+describe('rate limits per account and per user', () => {
+  let a: RunningServer;
+  let b: RunningServer;
+  let api: ApiClient;
+  beforeAll(async () => {
+    const limits = { AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE: '3', API_RATE_LIMIT_PER_MINUTE: '8', SOCKET_RATE_LIMIT_PER_MINUTE: '4' };
+    [a, b] = await Promise.all([startTestServer({ ...limits, INSTANCE_ID: 'rl-a' }), startTestServer({ ...limits, INSTANCE_ID: 'rl-b' })]);
+    api = apiClient(a.url);
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  it('when sign-ins for one account come from many addresses, then the account limit still holds across instances', async () => {
+    const user = await registerUser(api, 'rl-account');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const target = apiClient(i % 2 ? a.url : b.url);
+      const res = await target.request('POST', '/api/auth/login', {
+        body: { email: user.email, password: 'wrong password' },
+        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+  });
+
+  it('when one user exceeds the API limit over REST and GraphQL on two instances, then exactly the limit succeeds', async () => {
+    const user = await registerUser(api, 'rl-api');
+    const other = await registerUser(api, 'rl-api-other');
+    const results: number[] = [];
+    for (let i = 0; i < 16; i++) {
+      const target = apiClient(i % 2 ? a.url : b.url);
+      const res = i % 4 === 0 ? await target.graphql('{ me { id } }', {}, user.accessToken) : await target.get('/api/todos', user.accessToken);
+      results.push(res.status);
+    }
+    expect(results.filter((s) => s === 200)).toHaveLength(8);
+    expect(results.filter((s) => s === 429)).toHaveLength(8);
+    const limited = await apiClient(a.url).get('/api/me', user.accessToken);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const graphql = await apiClient(b.url).graphql('{ me { id } }', {}, user.accessToken);
+    expect(graphql.status).toBe(429);
+    expect(graphql.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    // Another user is not affected.
+    expect((await apiClient(a.url).get('/api/todos', other.accessToken)).status).toBe(200);
+  });
+
+  it('when one user sends too many socket events, then the ack says RATE_LIMITED and nothing more is written', async () => {
+    const user = await registerUser(api, 'rl-socket');
+    const [s1, s2] = await Promise.all([connectSocket(a.url, user.accessToken), connectSocket(b.url, user.accessToken)]);
+    const acks = [];
+    for (let i = 0; i < 6; i++) acks.push(await (i % 2 ? s1 : s2).emitWithAck('todo:create', { title: `n${i}` }));
+    expect(acks.filter((ack) => ack.data)).toHaveLength(4);
+    expect(acks.slice(4).map((ack) => ack.error?.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    s1.close();
+    s2.close();
+  });
+});
