@@ -24,7 +24,7 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(32).optional(),
   JWT_ISSUER: z.string().default('cobalt'),
   JWT_AUDIENCE: z.string().default('cobalt-api'),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).default(900),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(2).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   /** Browser origins allowed by CORS and by the WebSocket handshake Origin check. */
   CORS_ORIGINS: commaList.default(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://localhost:5173']),

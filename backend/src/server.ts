@@ -22,7 +22,7 @@ import { connectMongo, isFerretDB } from './infra/mongo/connection.js';
 import { createUserWriteLock } from './infra/redis/user-write-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
-import { createRedis, whenReady } from './infra/redis/connection.js';
+import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { authenticateSockets, createSocketNotifier, createSocketServer } from './realtime/socket-server.js';
@@ -68,6 +68,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError);
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
   await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient)]);
+  reportPublishFailures(pubClient, onRedisError);
 
   const logTransport = new MongoLogTransport(mongo);
   logger.add(logTransport);

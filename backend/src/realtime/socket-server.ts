@@ -17,6 +17,8 @@ import type { RealtimeNotifier } from './notifier.js';
 
 export interface SocketData {
   identity: Identity;
+  /** When the token the socket authenticated with expires (ms since the epoch). */
+  expiresAt: number;
 }
 export type CobaltServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type CobaltSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -73,7 +75,9 @@ export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics
     const token: unknown = socket.handshake.auth?.token;
     try {
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new AppError('UNAUTHENTICATED', 'Missing access token');
-      socket.data.identity = await auth.authenticateConnection(token);
+      const verified = await auth.authenticateConnection(token);
+      socket.data.identity = { userId: verified.userId, sessionId: verified.sessionId };
+      socket.data.expiresAt = verified.expiresAt;
       next();
     } catch (error) {
       const appError = toAppError(error);
@@ -88,10 +92,45 @@ export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics
     metrics.socketsConnected.inc();
     void socket.join([userRoom(userId), sessionRoom(sessionId)]);
     socket.emit('hello', { instanceId: instanceId, userId, protocol: PROTOCOL_VERSION });
-    socket.on('disconnect', () => metrics.socketsConnected.dec());
+    const expiry = new TokenExpiry(socket);
+    socket.on('disconnect', () => {
+      expiry.cancel();
+      metrics.socketsConnected.dec();
+    });
+    bindSocketEvent(socket, 'auth:refresh', metrics, async (identity, payload) => {
+      const token = (payload as { token?: unknown } | null)?.token;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new AppError('VALIDATION_FAILED', 'token must be a non-empty string');
+      const verified = await auth.authenticateConnection(token);
+      // A socket cannot change hands: the new token must be for the same session.
+      if (verified.sessionId !== identity.sessionId || verified.userId !== identity.userId) throw new AppError('UNAUTHENTICATED', 'Token belongs to another session');
+      socket.data.expiresAt = verified.expiresAt;
+      expiry.schedule();
+      return { expiresAt: new Date(verified.expiresAt).toISOString() };
+    });
     socket.on('error', (error) => logger.debug('socket error', { userId, ...errorFields(error) }));
   });
 
+}
+
+/**
+ * A socket is trusted only as long as its access token: at expiry its transport is closed, so
+ * the client reconnects (and authenticates) with a fresh token, unless it sent `auth:refresh` first.
+ */
+class TokenExpiry {
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly socket: CobaltSocket) {
+    this.schedule();
+  }
+  schedule(): void {
+    this.cancel();
+    // setTimeout holds at most ~24.8 days; tokens live minutes.
+    const delay = Math.min(Math.max(this.socket.data.expiresAt - Date.now(), 0), 2 ** 31 - 1);
+    this.timer = setTimeout(() => this.socket.conn.close(), delay);
+    this.timer.unref();
+  }
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 type Handler<T> = (identity: Identity, payload: unknown) => Promise<T>;

@@ -9,7 +9,9 @@ const expectRefused = (token: string) => expect(() => verifyAccessToken(token, s
 
 describe('access tokens', () => {
   it('when a token is signed, then it verifies back to the same identity', () => {
-    expect(verifyAccessToken(signAccessToken(identity, settings), settings)).toEqual(identity);
+    const verified = verifyAccessToken(signAccessToken(identity, settings), settings);
+    expect(verified).toMatchObject(identity);
+    expect(verified.expiresAt).toBeGreaterThan(Date.now() + 55_000);
   });
 
   it('when the token is signed with another secret, then it is refused', () => {

@@ -108,6 +108,12 @@ export interface ClientToServerEvents {
   'todo:update': (payload: UpdateTodoInput, ack: Ack<Todo>) => void;
   'todo:delete': (payload: DeleteTodoInput, ack: Ack<{ id: string }>) => void;
   sync: (payload: { since: number }, ack: Ack<SyncResult>) => void;
+  /**
+   * Re-authenticates the live socket with a fresh access token of the same session before the
+   * current one expires. A socket whose token expires without this is disconnected (transport
+   * close) and must reconnect with a fresh token.
+   */
+  'auth:refresh': (payload: { token: string }, ack: Ack<{ expiresAt: string }>) => void;
 }
 
 /** The events of a user's change feed, as broadcast to that user's sockets. */

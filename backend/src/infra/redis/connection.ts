@@ -44,3 +44,20 @@ export function whenReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
     redis.once('ready', onReady);
   });
 }
+
+/** Callers that can do without Redis (fail open) skip it at once instead of waiting on a reconnect. */
+export const isRedisReady = (redis: Redis): boolean => redis.status === 'ready';
+
+/**
+ * The Socket.IO Redis adapter fires `publish` without handling its promise, so while Redis is
+ * down every broadcast would surface as an unhandled rejection. Each publish gets a handler that
+ * reports the failure instead; the adapter still delivers to this instance's own sockets.
+ */
+export function reportPublishFailures(pubClient: Redis, onError: (error: Error) => void): void {
+  const publish = pubClient.publish.bind(pubClient) as (...args: unknown[]) => Promise<number>;
+  (pubClient as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (...args: unknown[]) => {
+    const result = publish(...args);
+    result.catch(onError);
+    return result;
+  };
+}

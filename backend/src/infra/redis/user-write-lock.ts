@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../lib/app-error.js';
 import { logger } from '../../lib/logger.js';
+import { isRedisReady } from './connection.js';
 
 /** Deletes the lock only if this holder still owns it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -27,6 +28,13 @@ export function createUserWriteLock(redis: Redis, options: { enabled: boolean; t
     const deadline = Date.now() + waitMs;
     let held = false;
     for (;;) {
+      if (!isRedisReady(redis)) {
+        if (Date.now() - lastWarning > 5000) {
+          lastWarning = Date.now();
+          logger.warn('write lock unavailable (redis down); writing without it');
+        }
+        break;
+      }
       try {
         held = (await redis.set(lockKey, token, 'PX', ttlMs, 'NX')) === 'OK';
       } catch {

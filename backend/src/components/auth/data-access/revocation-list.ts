@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isRedisReady } from '../../../infra/redis/connection.js';
 import { logger, errorFields } from '../../../lib/logger.js';
 
 /**
@@ -10,6 +11,10 @@ export function createRevocationList(redis: Redis) {
   const key = (sessionId: string) => `cobalt:revoked-session:${sessionId}`;
   return {
     async add(sessionId: string, ttlSeconds: number): Promise<void> {
+      if (!isRedisReady(redis)) {
+        logger.warn('redis unavailable: session revocation not shared; the refresh token and sockets are still refused', { sessionId });
+        return;
+      }
       try {
         await redis.set(key(sessionId), '1', 'EX', ttlSeconds);
       } catch (error) {
@@ -17,6 +22,7 @@ export function createRevocationList(redis: Redis) {
       }
     },
     async has(sessionId: string): Promise<boolean> {
+      if (!isRedisReady(redis)) return false;
       try {
         return (await redis.exists(key(sessionId))) === 1;
       } catch {

@@ -7,7 +7,7 @@ import type { SessionRepository, StoredSession } from '../data-access/session-re
 import type { UserRepository } from '../data-access/user-repository.js';
 import type { RevocationList } from '../data-access/revocation-list.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
-import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken, type Identity, type TokenSettings } from './tokens.js';
+import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken, type Identity, type TokenSettings, type VerifiedToken } from './tokens.js';
 import type { LoginInput, RegisterInput } from '../schemas.js';
 
 export interface AuthDependencies {
@@ -96,13 +96,13 @@ export function createAuthService(deps: AuthDependencies) {
 
     /** Verifies an access token and that its session has not been revoked. */
     async authenticate(accessToken: string): Promise<Identity> {
-      const identity = verifyAccessToken(accessToken, settings);
-      if (await revocations.has(identity.sessionId)) throw new AppError('UNAUTHENTICATED', 'Session has been revoked');
-      return identity;
+      const { userId, sessionId } = verifyAccessToken(accessToken, settings);
+      if (await revocations.has(sessionId)) throw new AppError('UNAUTHENTICATED', 'Session has been revoked');
+      return { userId, sessionId };
     },
 
     /** Stricter check for long-lived connections: the session must still exist in Postgres. */
-    async authenticateConnection(accessToken: string): Promise<Identity> {
+    async authenticateConnection(accessToken: string): Promise<VerifiedToken> {
       const identity = verifyAccessToken(accessToken, settings);
       const session = await sessions.findActive(identity.sessionId);
       if (!session || session.userId !== identity.userId) throw new AppError('UNAUTHENTICATED', 'Session has been revoked');

@@ -8,6 +8,11 @@ export interface Identity {
   sessionId: string;
 }
 
+/** A verified access token: who, and until when it may be trusted (ms since the epoch). */
+export interface VerifiedToken extends Identity {
+  expiresAt: number;
+}
+
 export interface TokenSettings {
   secret: string;
   issuer: string;
@@ -30,7 +35,7 @@ export function signAccessToken(identity: Identity, settings: TokenSettings): st
   });
 }
 
-export function verifyAccessToken(token: string, settings: TokenSettings): Identity {
+export function verifyAccessToken(token: string, settings: TokenSettings): VerifiedToken {
   let decoded: jwt.Jwt;
   try {
     decoded = jwt.verify(token, settings.secret, {
@@ -44,10 +49,10 @@ export function verifyAccessToken(token: string, settings: TokenSettings): Ident
     throw new AppError('UNAUTHENTICATED', expired ? 'Access token expired' : 'Invalid access token');
   }
   const payload = decoded.payload as jwt.JwtPayload;
-  if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+  if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
     throw new AppError('UNAUTHENTICATED', 'Invalid access token');
   }
-  return { userId: payload.sub, sessionId: payload.sid };
+  return { userId: payload.sub, sessionId: payload.sid, expiresAt: payload.exp * 1000 };
 }
 
 /** Refresh tokens are opaque random values; only their hash is stored. */

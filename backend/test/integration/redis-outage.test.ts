@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
+import { RedisProcess } from '../support/redis-process.js';
+import { connectSocket, sleep } from '../support/sockets.js';
+import { startTestServer, type RunningServer } from '../support/test-server.js';
+
+/**
+ * What holds while Redis is down (docs/SECURITY.md, "When Redis is down"): the instance keeps
+ * serving reads and writes, reports itself not ready, limits requests with per-instance
+ * counters (fail open, still bounded), and recovers by itself when Redis returns.
+ */
+describe('when Redis goes away and comes back', () => {
+  let redis: RedisProcess;
+  let server: RunningServer;
+  let api: ApiClient;
+  let user: TestUser;
+  beforeAll(async () => {
+    redis = await RedisProcess.start();
+    server = await startTestServer({ REDIS_URL: redis.url, INSTANCE_ID: 'redis-out', AUTH_RATE_LIMIT_PER_MINUTE: '5' });
+    api = apiClient(server.url);
+    user = await registerUser(api, 'redis-out');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  it('then the instance stays up, answers not-ready, keeps writes flowing and rate limits per instance; and it recovers', { timeout: 40_000 }, async () => {
+    await redis.stop();
+    const ready = await api.get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.redis).toBe('down');
+
+    const started = Date.now();
+    const created = await api.post('/api/todos', { title: 'written while redis is down' }, user.accessToken);
+    expect(created.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await api.get(`/api/todos/${created.body.id}`, user.accessToken)).body.title).toBe('written while redis is down');
+
+    // Sign-in limits fall back to this instance's own counters: still bounded.
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' }, headers: { 'x-forwarded-for': '192.0.2.77' } })).status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+
+    await redis.start();
+    let back = 0;
+    for (let i = 0; i < 50 && back !== 200; i++) {
+      await sleep(200);
+      back = (await api.get('/health/ready')).status;
+    }
+    expect(back).toBe(200);
+    // Fan-out works again without a restart.
+    const socket = await connectSocket(server.url, user.accessToken);
+    const todo = (await api.post('/api/todos', { title: 'after redis returned' }, user.accessToken)).body;
+    await socket.waitFor('todo:created', (p) => p.todo.id === todo.id);
+    socket.close();
+  });
+});
