@@ -55,6 +55,28 @@ describe('health, metrics and stored logs', () => {
     expect(records.some((r) => r.record === 'request' && r.route === '/api/todos' && r.status_code === '201')).toBe(true);
   });
 
+  it('when security events happen, then they are kept in the logs collection and counted in metrics', async () => {
+    const user = await registerUser(api, 'sec-events');
+    await api.post('/api/auth/login', { email: user.email, password: 'definitely wrong' });
+    await api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    await api.post('/api/auth/refresh', { refreshToken: user.refreshToken }); // reuse
+    const refused = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://evil.example' } });
+    expect(refused.status).toBe(403);
+
+    let events: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await sleep(200);
+      const records = await mongo.collection('logs').find({ record: 'audit', $or: [{ userId: user.id }, { event: 'security.origin_refused' }] }).toArray();
+      events = records.map((r) => r.event);
+      if (['user.sign_in_failed', 'session.refresh_token_reused', 'security.origin_refused'].every((e) => events.includes(e))) break;
+    }
+    expect(events).toEqual(expect.arrayContaining(['user.sign_in_failed', 'session.refresh_token_reused', 'session.revoked', 'security.origin_refused']));
+    const text = (await api.get('/metrics')).body as string;
+    for (const type of ['sign_in_failed', 'refresh_token_reused', 'origin_refused']) {
+      expect(text).toMatch(new RegExp(`cobalt_security_events_total\\{[^}]*type="${type}"[^}]*\\} [1-9]`));
+    }
+  });
+
   it('when the server cannot make a TTL index, then the logs collection still has an index on its timestamp', async () => {
     const indexes = await mongo.collection('logs').indexes();
     expect(indexes.some((i) => i.key.at === 1)).toBe(true);

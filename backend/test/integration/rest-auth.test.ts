@@ -98,6 +98,19 @@ describe('REST auth and sessions', () => {
     expect((await api.del('/api/sessions/not-a-uuid', mallory.accessToken)).status).toBe(400);
   });
 
+  it('when a user renames a device, then the list shows the new name; a stranger cannot rename it', async () => {
+    const user = await registerUser(api, 'rename');
+    const stranger = await registerUser(api, 'rename-stranger');
+    const renamed = await api.patch(`/api/sessions/${user.sessionId}`, { device: '  Work laptop ' }, user.accessToken);
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ id: user.sessionId, device: 'Work laptop', current: true });
+    const foreign = await api.patch(`/api/sessions/${user.sessionId}`, { device: 'pwned' }, stranger.accessToken);
+    expect(foreign.status).toBe(404);
+    expect((await api.patch(`/api/sessions/${user.sessionId}`, { device: { $gt: '' } }, user.accessToken)).status).toBe(400);
+    expect((await api.patch(`/api/sessions/${user.sessionId}`, { device: 'x', revokedAt: null }, user.accessToken)).status).toBe(400);
+    expect((await api.get('/api/sessions', user.accessToken)).body[0].device).toBe('Work laptop');
+  });
+
   it('when a user revokes their other device, then that device is signed out', async () => {
     const user = await registerUser(api, 'revoker');
     const tablet = await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery', device: 'Tablet' });

@@ -4,7 +4,7 @@ import { createCobaltServer, type CobaltServer } from '../../src/server.js';
 import { services } from './env.js';
 
 // One random key per test process, so every in-process instance accepts the others' tokens.
-const jwtSecret = process.env.COBALT_TEST_JWT_SECRET ?? randomBytes(32).toString('base64url');
+export const jwtSecret = process.env.COBALT_TEST_JWT_SECRET ?? randomBytes(32).toString('base64url');
 
 export interface RunningServer {
   url: string;

@@ -37,3 +37,7 @@ export const sessionIdParam = z.uuid({ message: 'Invalid session id' });
 
 export type RegisterInput = z.output<typeof registerInput>;
 export type LoginInput = z.output<typeof loginInput>;
+
+export const renameSessionInput = z.strictObject({
+  device: z.string({ message: 'device must be a string' }).trim().min(1, 'Device name is required').max(100, 'Device name must be at most 100 characters'),
+});

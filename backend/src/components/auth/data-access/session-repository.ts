@@ -29,6 +29,11 @@ export function createSessionRepository(db: Database) {
       db.session.findFirst({ where: { id, userId, revokedAt: null }, select: sessionFields }),
     listActive: (userId: string): Promise<StoredSession[]> =>
       db.session.findMany({ where: { userId, revokedAt: null }, orderBy: { createdAt: 'asc' }, select: sessionFields }),
+    /** Renames an active session of this user; null when there is none (missing, revoked or someone else's). */
+    async rename(userId: string, id: string, device: string): Promise<StoredSession | null> {
+      const { count } = await db.session.updateMany({ where: { id, userId, revokedAt: null }, data: { device } });
+      return count === 1 ? db.session.findUnique({ where: { id }, select: sessionFields }) : null;
+    },
     /** Returns false when it was already revoked (so the caller announces it once). */
     async revoke(id: string, reason: string): Promise<boolean> {
       const { count } = await db.session.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date(), revokedReason: reason } });

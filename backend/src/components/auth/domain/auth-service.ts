@@ -8,7 +8,8 @@ import type { UserRepository } from '../data-access/user-repository.js';
 import type { RevocationList } from '../data-access/revocation-list.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken, type Identity, type TokenSettings, type VerifiedToken } from './tokens.js';
-import type { LoginInput, RegisterInput } from '../schemas.js';
+import { renameSessionInput, type LoginInput, type RegisterInput } from '../schemas.js';
+import { parseInput } from '../../../lib/validation.js';
 
 export interface AuthDependencies {
   users: UserRepository;
@@ -46,7 +47,7 @@ export function createAuthService(deps: AuthDependencies) {
     if (await sessions.revoke(sessionId, reason)) {
       await revocations.add(sessionId, settings.accessTokenTtlSeconds);
       notifier.sessionRevoked(userId, sessionId);
-      audit('session.revoked', { sessionId, reason });
+      audit('session.revoked', { userId, sessionId, reason });
     }
   }
 
@@ -62,7 +63,7 @@ export function createAuthService(deps: AuthDependencies) {
       const valid = found ? await verifyPassword(found.passwordHash, input.password) : (await burnPasswordCheck(input.password), false);
       if (!found || !valid) {
         metrics.securityEvents.inc({ type: 'sign_in_failed' });
-        audit('user.sign_in_failed', { reason: found ? 'wrong_password' : 'unknown_email' });
+        audit('user.sign_in_failed', { reason: found ? 'wrong_password' : 'unknown_email', ...(found ? { userId: found.id } : {}) });
         throw new AppError('INVALID_CREDENTIALS', 'Email or password is incorrect');
       }
       const { passwordHash: _omit, ...user } = found;
@@ -118,6 +119,13 @@ export function createAuthService(deps: AuthDependencies) {
     async listSessions(identity: Identity): Promise<Session[]> {
       const active = await sessions.listActive(identity.userId);
       return active.map((s) => ({ ...toPublicSession(s), current: s.id === identity.sessionId }));
+    },
+
+    async renameSession(identity: Identity, sessionId: string, input: unknown): Promise<Session> {
+      const { device } = parseInput(renameSessionInput, input);
+      const session = await sessions.rename(identity.userId, sessionId, device);
+      if (!session) throw notFound('Session');
+      return { ...toPublicSession(session), current: session.id === identity.sessionId };
     },
 
     /** Another user's session id answers exactly like a missing one. */

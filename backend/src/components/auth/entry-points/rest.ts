@@ -100,6 +100,14 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
     }),
   );
 
+  router.patch(
+    '/api/sessions/:id',
+    signedIn,
+    route(async (req, res) => {
+      res.json(await auth.renameSession(identityOf(req), parseInput(sessionIdParam, req.params.id), req.body ?? {}));
+    }),
+  );
+
   router.delete(
     '/api/sessions/:id',
     signedIn,
