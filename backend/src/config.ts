@@ -61,6 +61,8 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
   /** Change-log entries kept per user; a client further behind gets a reset with the full state. */
   SYNC_LOG_RETENTION: z.coerce.number().int().min(10).default(1000),
+  /** How long a write's idempotency key (REST Idempotency-Key, clientMutationId) is remembered. */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(24),
   /** Most change-log entries one `sync` replays before answering with a reset instead. */
   SYNC_MAX_CHANGES: z.coerce.number().int().min(1).default(1000),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
     sync: { maxChanges: e.SYNC_MAX_CHANGES, logRetention: e.SYNC_LOG_RETENTION },
+    idempotency: { retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
   };
 }
 

@@ -13,6 +13,7 @@ import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
 import { createTodoRepository } from './components/todos/data-access/todo-repository.js';
 import { createTodoService } from './components/todos/domain/todo-service.js';
+import { createIdempotencyStore } from './components/idempotency/idempotency-store.js';
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
@@ -74,6 +75,8 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   logger.add(logTransport);
   const stopLogRetention = await enforceLogRetention(mongo, config.logs.retentionDays);
 
+  const idempotency = createIdempotencyStore(mongo, config.idempotency);
+  const stopIdempotencyRetention = await idempotency.enforceRetention();
   const todoRepository = createTodoRepository(registerTodoModels(mongo), { logRetention: config.sync.logRetention });
   await todoRepository.ensureIndexes();
 
@@ -107,7 +110,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const storeNeedsWriteLock = await isFerretDB(mongo);
   if (storeNeedsWriteLock) logger.info('MongoDB-wire server is FerretDB: serialising each user\'s writes with a Redis lock');
   const writeLock = createUserWriteLock(redis, { enabled: storeNeedsWriteLock });
-  const todos = createTodoService({ todos: todoRepository, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
+  const todos = createTodoService({ todos: todoRepository, idempotency, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
   const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
   const authLimits = {
@@ -155,6 +158,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await graphql.stop().catch((error: unknown) => logger.warn('graphql stop failed', errorFields(error)));
       step('graphql stopped');
       stopLogRetention();
+      stopIdempotencyRetention();
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();

@@ -38,8 +38,9 @@ export const typeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    createTodo(title: String!): Todo!
-    updateTodo(id: ID!, title: String, completed: Boolean): Todo!
-    deleteTodo(id: ID!): Boolean!
+    "clientMutationId: a client-chosen id (8-100 of A-Z a-z 0-9 . _ : -) that makes a retry apply once"
+    createTodo(title: String!, clientMutationId: String): Todo!
+    updateTodo(id: ID!, title: String, completed: Boolean, clientMutationId: String): Todo!
+    deleteTodo(id: ID!, clientMutationId: String): Boolean!
   }
 `;

@@ -77,7 +77,7 @@ describe('todo use cases', () => {
   beforeEach(() => {
     fake = fakeRepository();
     recorder = recordingNotifier();
-    service = createTodoService({ todos: fake.repo, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
+    service = createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write() }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
   });
 
   it('when a todo is created, then it is announced once to its owner with a growing seq', async () => {

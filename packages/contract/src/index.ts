@@ -82,16 +82,23 @@ export type SyncResult =
 export type AckResult<T> = { data: T } | { error: ErrorBody };
 export type Ack<T> = (result: AckResult<T>) => void;
 
+/**
+ * `clientMutationId`: a client-chosen id (8 to 100 of A-Z a-z 0-9 . _ : -). A write retried with
+ * the same id is applied once and answered with the first outcome (REST: `Idempotency-Key` header).
+ */
 export interface CreateTodoInput {
   title: string;
+  clientMutationId?: string;
 }
 export interface UpdateTodoInput {
   id: string;
   title?: string;
   completed?: boolean;
+  clientMutationId?: string;
 }
 export interface DeleteTodoInput {
   id: string;
+  clientMutationId?: string;
 }
 
 export interface ServerToClientEvents {

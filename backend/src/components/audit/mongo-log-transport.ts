@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import Transport from 'winston-transport';
+import { expireDocuments } from '../../infra/mongo/expiry.js';
 import { errorFields, logger } from '../../lib/logger.js';
 
 const COLLECTION = 'logs';
@@ -43,23 +44,5 @@ export class MongoLogTransport extends Transport {
   }
 }
 
-/**
- * Retention of the `logs` collection: a TTL index where the server supports it (MongoDB);
- * where it does not (FerretDB v1 answers "not implemented"), a periodic delete of old records.
- */
-export async function enforceLogRetention(connection: Connection, retentionDays: number): Promise<() => void> {
-  const seconds = retentionDays * 86_400;
-  const logs = connection.collection(COLLECTION);
-  try {
-    await logs.createIndex({ at: 1 }, { expireAfterSeconds: seconds, name: 'logs_ttl' });
-    return () => undefined;
-  } catch (error) {
-    logger.info('TTL index unsupported by this MongoDB server; expiring logs by a periodic delete', { reason: (error as Error).message });
-    await logs.createIndex({ at: 1 }, { name: 'logs_at' }).catch(() => undefined);
-    const purge = () => logs.deleteMany({ at: { $lt: new Date(Date.now() - seconds * 1000) } }).catch(() => undefined);
-    void purge();
-    const timer = setInterval(() => void purge(), 10 * 60_000);
-    timer.unref();
-    return () => clearInterval(timer);
-  }
-}
+/** Retention of the `logs` collection (see infra/mongo/expiry.ts). */
+export const enforceLogRetention = (connection: Connection, retentionDays: number) => expireDocuments(connection, COLLECTION, 'at', retentionDays * 86_400);

@@ -14,6 +14,11 @@ const title = z
   .min(1, 'Title must not be empty')
   .max(TITLE_MAX_LENGTH, `Title must be at most ${TITLE_MAX_LENGTH} characters`);
 
+/** A client-chosen id for a write, so that a retry is applied once (see idempotency-store.ts). */
+export const clientMutationIdSchema = z
+  .string({ message: 'clientMutationId must be a string' })
+  .regex(/^[A-Za-z0-9._:-]{8,100}$/, 'clientMutationId must be 8 to 100 letters, digits or . _ : -');
+
 export const createTodoInput = z.strictObject({ title });
 
 export const updateTodoInput = z

@@ -6,9 +6,12 @@ import type { RealtimeNotifier } from '../../../realtime/notifier.js';
 import { audit } from '../../audit/audit.js';
 import type { Identity } from '../../auth/domain/tokens.js';
 import { toTodo, type TodoRepository } from '../data-access/todo-repository.js';
-import { createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
+import { clientMutationIdSchema, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
+import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
 
 export interface TodoDependencies {
+  /** Applies a write that carries a `clientMutationId` once, and replays its outcome to retries. */
+  idempotency: Pick<IdempotencyStore, 'run'>;
   todos: TodoRepository;
   /** Serialises a user's writes where the store cannot (see infra/redis/user-write-lock.ts). */
   writeLock: WriteLock;
@@ -22,46 +25,58 @@ export interface TodoDependencies {
  * a todo is validated, authorised (scoped to its owner), stored and announced in one place.
  * Input is `unknown` on purpose: each use case parses it with its own schema.
  */
-export function createTodoService({ todos, writeLock, notifier, maxSyncChanges }: TodoDependencies) {
+export function createTodoService({ todos, idempotency, writeLock, notifier, maxSyncChanges }: TodoDependencies) {
   function announce(userId: string, change: TodoChange): void {
     notifier.todoChanged(userId, change);
   }
 
+  async function createTodo(identity: Identity, input: unknown): Promise<Todo> {
+    const { title } = parseInput(createTodoInput, input);
+    const { todo, seq } = await writeLock(identity.userId, async () => {
+      const created = toTodo(await todos.insert(identity.userId, title));
+      return { todo: created, seq: await todos.appendChange(identity.userId, created.id, 'created') };
+    });
+    announce(identity.userId, { type: 'todo:created', todo, seq });
+    audit('todo.created', { todoId: todo.id, seq });
+    return todo;
+  }
+
+  async function updateTodo(identity: Identity, input: unknown): Promise<Todo> {
+    const { id, ...patch } = parseInput(updateTodoInput, input);
+    const { todo, seq } = await writeLock(identity.userId, async () => {
+      // Scoped to the owner: a stranger's id and a missing id are the same NOT_FOUND.
+      const doc = await todos.update(identity.userId, id, patch);
+      if (!doc) throw notFound('Todo');
+      return { todo: toTodo(doc), seq: await todos.appendChange(identity.userId, id, 'updated') };
+    });
+    announce(identity.userId, { type: 'todo:updated', todo, seq });
+    audit('todo.updated', { todoId: id, seq, fields: Object.keys(patch) });
+    return todo;
+  }
+
+  async function removeTodo(identity: Identity, input: unknown): Promise<{ id: string }> {
+    const { id } = parseInput(deleteTodoInput, input);
+    const seq = await writeLock(identity.userId, async () => {
+      if (!(await todos.markDeleted(identity.userId, id))) throw notFound('Todo');
+      return todos.appendChange(identity.userId, id, 'deleted');
+    });
+    announce(identity.userId, { type: 'todo:deleted', id, seq });
+    audit('todo.deleted', { todoId: id, seq });
+    return { id };
+  }
+
+  /** A write with a `clientMutationId` goes through the idempotency store; others run as they are. */
+  function once<T>(identity: Identity, operation: string, input: unknown, write: (identity: Identity, input: unknown) => Promise<T>): Promise<T> {
+    if (input === null || typeof input !== 'object' || Array.isArray(input) || !('clientMutationId' in input)) return write(identity, input);
+    const { clientMutationId, ...rest } = input as { clientMutationId: unknown };
+    const key = parseInput(clientMutationIdSchema, clientMutationId);
+    return idempotency.run({ userId: identity.userId, key, operation, input: rest }, () => write(identity, rest));
+  }
+
   return {
-    async create(identity: Identity, input: unknown): Promise<Todo> {
-      const { title } = parseInput(createTodoInput, input);
-      const { todo, seq } = await writeLock(identity.userId, async () => {
-        const created = toTodo(await todos.insert(identity.userId, title));
-        return { todo: created, seq: await todos.appendChange(identity.userId, created.id, 'created') };
-      });
-      announce(identity.userId, { type: 'todo:created', todo, seq });
-      audit('todo.created', { todoId: todo.id, seq });
-      return todo;
-    },
-
-    async update(identity: Identity, input: unknown): Promise<Todo> {
-      const { id, ...patch } = parseInput(updateTodoInput, input);
-      const { todo, seq } = await writeLock(identity.userId, async () => {
-        // Scoped to the owner: a stranger's id and a missing id are the same NOT_FOUND.
-        const doc = await todos.update(identity.userId, id, patch);
-        if (!doc) throw notFound('Todo');
-        return { todo: toTodo(doc), seq: await todos.appendChange(identity.userId, id, 'updated') };
-      });
-      announce(identity.userId, { type: 'todo:updated', todo, seq });
-      audit('todo.updated', { todoId: id, seq, fields: Object.keys(patch) });
-      return todo;
-    },
-
-    async remove(identity: Identity, input: unknown): Promise<{ id: string }> {
-      const { id } = parseInput(deleteTodoInput, input);
-      const seq = await writeLock(identity.userId, async () => {
-        if (!(await todos.markDeleted(identity.userId, id))) throw notFound('Todo');
-        return todos.appendChange(identity.userId, id, 'deleted');
-      });
-      announce(identity.userId, { type: 'todo:deleted', id, seq });
-      audit('todo.deleted', { todoId: id, seq });
-      return { id };
-    },
+    create: (identity: Identity, input: unknown): Promise<Todo> => once(identity, 'todo:create', input, createTodo),
+    update: (identity: Identity, input: unknown): Promise<Todo> => once(identity, 'todo:update', input, updateTodo),
+    remove: (identity: Identity, input: unknown): Promise<{ id: string }> => once(identity, 'todo:delete', input, removeTodo),
 
     async get(identity: Identity, id: unknown): Promise<Todo> {
       const doc = await todos.findAlive(identity.userId, parseInput(todoId, id));

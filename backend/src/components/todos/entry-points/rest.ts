@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { route } from '../../../http/async-route.js';
 import { AppError } from '../../../lib/app-error.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
@@ -20,7 +20,7 @@ export function createTodoRouter(auth: AuthService, todos: TodoService, perUserL
   router.post(
     '/api/todos',
     route(async (req, res) => {
-      res.status(201).json(await todos.create(identityOf(req), req.body));
+      res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, asObject(req.body))));
     }),
   );
   router.get(
@@ -35,17 +35,23 @@ export function createTodoRouter(auth: AuthService, todos: TodoService, perUserL
       const body = asObject(req.body);
       // The id belongs to the path; one in the body is refused rather than silently ignored.
       if ('id' in body) throw new AppError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path: 'id', message: 'The todo id goes in the path, not the body' }] });
-      res.json(await todos.update(identityOf(req), { ...body, id: req.params.id }));
+      res.json(await todos.update(identityOf(req), withIdempotencyKey(req, { ...body, id: req.params.id })));
     }),
   );
   router.delete(
     '/api/todos/:id',
     route(async (req, res) => {
-      await todos.remove(identityOf(req), { id: req.params.id });
+      await todos.remove(identityOf(req), withIdempotencyKey(req, { id: req.params.id }));
       res.status(204).end();
     }),
   );
   return router;
+}
+
+/** The `Idempotency-Key` header is the REST spelling of a write's `clientMutationId`. */
+function withIdempotencyKey(req: Request, input: Record<string, unknown>): Record<string, unknown> {
+  const key = req.get('idempotency-key');
+  return key === undefined ? input : { ...input, clientMutationId: key };
 }
 
 /** A JSON body that is not an object (an array, a string) is passed on as-is to fail validation. */
