@@ -46,11 +46,16 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const unauthenticated = (message = 'Authentication required') => new AppError('UNAUTHENTICATED', message);
 
+// Prisma's codes for "cannot reach / timed out / connection closed / pool exhausted".
+const PRISMA_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
 /** Dependency failures (database or cache unreachable) surface as UNAVAILABLE, never as a stack trace. */
 export function isInfrastructureError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const name = error.name ?? '';
   const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && PRISMA_UNAVAILABLE_CODES.has(code)) return true;
+  if (error.cause instanceof Error && error.cause !== error && isInfrastructureError(error.cause)) return true;
   return (
     /^Mongo(Server)?(Selection|Network|NotConnected|Topology|PoolCleared|NetworkTimeout)/.test(name) ||
     name === 'MongoServerSelectionError' ||

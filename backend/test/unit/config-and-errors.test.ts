@@ -44,6 +44,13 @@ describe('error normalisation', () => {
     expect(appError).toMatchObject({ code: 'UNAVAILABLE', httpStatus: 503, retryAfterSeconds: 1 });
   });
 
+  it('when Prisma cannot reach Postgres, or a wrapped cause is a refused connection, then it is UNAVAILABLE', () => {
+    expect(toAppError(Object.assign(new Error("Can't reach database server"), { code: 'P1001' })).code).toBe('UNAVAILABLE');
+    const wrapped = new Error('query failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+    expect(toAppError(wrapped).code).toBe('UNAVAILABLE');
+    expect(toAppError(Object.assign(new Error('Unique constraint failed'), { code: 'P2002' })).code).toBe('INTERNAL');
+  });
+
   it('when an AppError is thrown, then it keeps its code, status and details', () => {
     const appError = toAppError(new AppError('CONFLICT', 'taken', { details: { field: 'email' } }));
     expect(appError.httpStatus).toBe(409);
