@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
-import { RedisProcess } from '../support/redis-process.js';
+import { RedisProcess } from '../support/service-process.js';
 import { connectSocket, sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
