@@ -93,3 +93,47 @@ export class MongoProcess extends ServiceProcess {
     return [server.bin, ['--handler=sqlite', `--sqlite-url=file:${this.dataDir}/`, `--listen-addr=127.0.0.1:${this.port}`, `--state-dir=${this.dataDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error']];
   }
 }
+
+/**
+ * A TCP pass-through to a real server that a test can cut and restore: a network outage of
+ * that dependency as the backend sees it (refused connections, open ones reset).
+ */
+export class TcpCut {
+  private server?: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+
+  static async to(targetUrl: string): Promise<TcpCut> {
+    const url = new URL(targetUrl);
+    const cut = new TcpCut(await freePort(), { host: url.hostname, port: Number(url.port) });
+    await cut.restore();
+    return cut;
+  }
+
+  /** `targetUrl` with its host and port replaced by this pass-through. */
+  rewrite(targetUrl: string): string {
+    const url = new URL(targetUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  async restore(): Promise<void> {
+    this.server = net.createServer((client) => {
+      const upstream = net.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
