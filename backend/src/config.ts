@@ -45,8 +45,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   /** Largest Socket.IO message. */
   SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
-  /** Register, sign-in and refresh requests per client IP per minute, counted across instances. */
+  /** Register and sign-in requests per client IP per minute, counted across instances. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Token refreshes per client IP per minute (every open tab and device refreshes). */
+  AUTH_REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   /** Sign-in attempts per account (email) per minute, whatever the client IP. */
   AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** REST and GraphQL requests per signed-in user per minute, across instances. */
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       rateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
       accountRateLimitPerMinute: e.AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE,
+      refreshRateLimitPerMinute: e.AUTH_REFRESH_RATE_LIMIT_PER_MINUTE,
     },
     rateLimits: { apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE, socketPerMinute: e.SOCKET_RATE_LIMIT_PER_MINUTE },
     socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },

@@ -115,6 +115,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
   const authLimits = {
     perIp: limiter('auth', config.auth.rateLimitPerMinute),
+    refreshPerIp: limiter('auth-refresh', config.auth.refreshRateLimitPerMinute),
     perAccount: limiter('auth-account', config.auth.accountRateLimitPerMinute),
     perUser: limiter('api', config.rateLimits.apiPerMinute),
   };

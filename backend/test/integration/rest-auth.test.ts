@@ -146,6 +146,12 @@ describe('REST auth and sessions', () => {
     expect((await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie: next } })).status).toBe(401);
   });
 
+  it('when a browser refreshes without a cookie, then it is 401 UNAUTHENTICATED', async () => {
+    const res = await api.request('POST', '/api/auth/refresh', { headers: { 'x-cobalt-client': 'web' } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
   it('when a browser signs out, then its refresh cookie is cleared', async () => {
     const user = await registerUser(api, 'web-out');
     const web = { 'x-cobalt-client': 'web' };

@@ -64,6 +64,23 @@ describe('REST todos', () => {
     expect(active.body.items).toHaveLength(4);
   });
 
+  it('when todos are created on two instances within the same second, then the list is in creation order', async () => {
+    const user = await registerUser(api, 'order');
+    const other = await startTestServer({ INSTANCE_ID: 'order-b' });
+    try {
+      const titles = ['first', 'second', 'third', 'fourth'];
+      for (const [i, title] of titles.entries()) {
+        await apiClient(i % 2 ? other.url : server.url).post('/api/todos', { title }, user.accessToken);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const page1 = await api.get('/api/todos?limit=3', user.accessToken);
+      const page2 = await api.get(`/api/todos?limit=3&cursor=${page1.body.nextCursor}`, user.accessToken);
+      expect([...page1.body.items, ...page2.body.items].map((t: { title: string }) => t.title)).toEqual(titles);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it("when Bob uses Alice's todo id, then every route answers 404 exactly like a missing id, and nothing changes", async () => {
     const todo = (await api.post('/api/todos', { title: 'private' }, alice.accessToken)).body;
     const missing = new Types.ObjectId().toHexString();

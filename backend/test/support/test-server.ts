@@ -25,6 +25,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: 'error',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_REFRESH_RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_ACCOUNT_RATE_LIMIT_PER_MINUTE: '100000',
     API_RATE_LIMIT_PER_MINUTE: '100000',
     SOCKET_RATE_LIMIT_PER_MINUTE: '100000',

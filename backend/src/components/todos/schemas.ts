@@ -42,8 +42,24 @@ const limit = z
 export const listTodosInput = z.strictObject({
   completed: booleanLike.optional(),
   limit: limit.default(PAGE_LIMIT_DEFAULT),
-  cursor: z.string().regex(/^[a-f0-9]{24}$/, 'Invalid cursor').optional(),
+  cursor: z
+    .string()
+    .max(100)
+    .transform((value, ctx) => {
+      const decoded = decodeCursor(value);
+      if (!decoded) ctx.addIssue({ code: 'custom', message: 'Invalid cursor' });
+      return decoded ?? z.NEVER;
+    })
+    .optional(),
 });
+
+/** Cursors are opaque to clients: base64url of `<createdAt ms>.<id>` of a page's last item. */
+export const encodeCursor = (createdAt: number, id: string): string => Buffer.from(`${createdAt}.${id}`).toString('base64url');
+
+export function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
+  const match = /^(\d{1,15})\.([a-f0-9]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? { createdAt: Number(match[1]), id: match[2]! } : null;
+}
 
 export const syncInput = z.strictObject({
   since: z.number({ message: 'since must be a number' }).int('since must be a whole number').min(0, 'since must be 0 or more'),

@@ -2,6 +2,7 @@ import { Router, type CookieOptions, type Request, type Response } from 'express
 import { route } from '../../../http/async-route.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
 import type { RateLimiter } from '../../../http/rate-limit.js';
+import { AppError } from '../../../lib/app-error.js';
 import { parseInput } from '../../../lib/validation.js';
 import type { AuthService } from '../domain/auth-service.js';
 import { loginInput, refreshInput, registerInput, sessionIdParam } from '../schemas.js';
@@ -34,8 +35,10 @@ function sendTokens<T extends { refreshToken: string }>(req: Request, res: Respo
 const deviceFrom = (req: Request): string => req.get('user-agent')?.trim().slice(0, 100) || 'Unknown device';
 
 export interface AuthRateLimiters {
-  /** register, sign-in and refresh, per client IP */
+  /** register and sign-in, per client IP */
   perIp: RateLimiter;
+  /** refresh, per client IP (higher: every open tab refreshes) */
+  refreshPerIp: RateLimiter;
   /** sign-in, per account, whatever the IP (slows password guessing spread over many addresses) */
   perAccount: RateLimiter;
   /** everything a signed-in user does */
@@ -67,9 +70,14 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
   router.post(
     '/api/auth/refresh',
     route(async (req, res) => {
-      await limits.perIp.consume(`ip:${req.ip}`);
-      const fromCookie: unknown = isWebClient(req) ? req.cookies?.[REFRESH_COOKIE] : undefined;
-      const body = fromCookie !== undefined && (req.body === undefined || Object.keys(req.body as object).length === 0) ? { refreshToken: fromCookie } : req.body;
+      await limits.refreshPerIp.consume(`ip:${req.ip}`);
+      const emptyBody = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0);
+      let body: unknown = req.body;
+      if (isWebClient(req) && emptyBody) {
+        const fromCookie: unknown = req.cookies?.[REFRESH_COOKIE];
+        if (typeof fromCookie !== 'string' || fromCookie === '') throw new AppError('UNAUTHENTICATED', 'No refresh token: sign in again');
+        body = { refreshToken: fromCookie };
+      }
       sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken), refreshTtlMs);
     }),
   );

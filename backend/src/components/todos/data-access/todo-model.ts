@@ -29,8 +29,8 @@ const todoSchema = new Schema<TodoDocument>(
   },
   { collection: 'todos', timestamps: true, versionKey: false, strict: 'throw', writeConcern: durable },
 );
-// Pages of a user's todos are read in id order.
-todoSchema.index({ userId: 1, _id: 1 });
+// Pages of a user's todos are read in creation order.
+todoSchema.index({ userId: 1, createdAt: 1, _id: 1 });
 
 export type ChangeKind = 'created' | 'updated' | 'deleted';
 

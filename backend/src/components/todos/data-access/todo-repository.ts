@@ -11,6 +11,12 @@ export const toTodo = (doc: TodoDocument): Todo => ({
   version: doc.version,
 });
 
+/** Where a page ended: the last item's creation time (ms) and id. */
+export interface PageCursor {
+  createdAt: number;
+  id: string;
+}
+
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
 
 /** How many times a writer retries when another write of the same user took its seq first. */
@@ -75,15 +81,19 @@ export function createTodoRepository({ Todo, ChangeEntry }: TodoModels, options:
     findManyIncludingDeleted: (userId: string, ids: string[]): Promise<TodoDocument[]> =>
       Todo.find({ userId, _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean(),
 
-    async list(userId: string, query: { completed?: boolean; limit: number; cursor?: string }): Promise<{ docs: TodoDocument[]; hasMore: boolean }> {
+    /** A page in creation order (createdAt, then id for todos created in the same millisecond). */
+    async list(userId: string, query: { completed?: boolean; limit: number; after?: PageCursor }): Promise<{ docs: TodoDocument[]; hasMore: boolean }> {
       const filter: Record<string, unknown> = { userId, deletedAt: null };
       if (query.completed !== undefined) filter.completed = query.completed;
-      if (query.cursor) filter._id = { $gt: new Types.ObjectId(query.cursor) };
-      const docs = await Todo.find(filter).sort({ _id: 1 }).limit(query.limit + 1).lean();
+      if (query.after) {
+        const at = new Date(query.after.createdAt);
+        filter.$or = [{ createdAt: { $gt: at } }, { createdAt: at, _id: { $gt: new Types.ObjectId(query.after.id) } }];
+      }
+      const docs = await Todo.find(filter).sort({ createdAt: 1, _id: 1 }).limit(query.limit + 1).lean();
       return { docs: docs.slice(0, query.limit), hasMore: docs.length > query.limit };
     },
 
-    listAllAlive: (userId: string): Promise<TodoDocument[]> => Todo.find({ userId, deletedAt: null }).sort({ _id: 1 }).lean(),
+    listAllAlive: (userId: string): Promise<TodoDocument[]> => Todo.find({ userId, deletedAt: null }).sort({ createdAt: 1, _id: 1 }).lean(),
 
     update: (userId: string, id: string, patch: { title?: string; completed?: boolean }): Promise<TodoDocument | null> =>
       Todo.findOneAndUpdate(alive(userId, id), { $set: patch, $inc: { version: 1 } }, { returnDocument: 'after' }).lean(),

@@ -6,7 +6,7 @@ import type { RealtimeNotifier } from '../../../realtime/notifier.js';
 import { audit } from '../../audit/audit.js';
 import type { Identity } from '../../auth/domain/tokens.js';
 import { toTodo, type TodoRepository } from '../data-access/todo-repository.js';
-import { clientMutationIdSchema, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
+import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
 import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
 
 export interface TodoDependencies {
@@ -85,10 +85,10 @@ export function createTodoService({ todos, idempotency, writeLock, notifier, max
     },
 
     async list(identity: Identity, input: unknown): Promise<TodoPage> {
-      const query = parseInput(listTodosInput, input);
-      const { docs, hasMore } = await todos.list(identity.userId, query);
-      const items = docs.map(toTodo);
-      return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
+      const { cursor, ...query } = parseInput(listTodosInput, input);
+      const { docs, hasMore } = await todos.list(identity.userId, { ...query, after: cursor });
+      const last = docs.at(-1);
+      return { items: docs.map(toTodo), nextCursor: hasMore && last ? encodeCursor(last.createdAt.getTime(), last._id.toHexString()) : null };
     },
 
     /**
