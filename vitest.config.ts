@@ -31,6 +31,42 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // The web app's component and unit tests: React in happy-dom, no server.
+        extends: './frontend/vite.config.ts',
+        test: {
+          name: 'frontend',
+          root: './frontend',
+          include: ['src/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+          setupFiles: ['./src/testing/setup.ts'],
+        },
+      },
+      {
+        // The built web app in Chromium, through Caddy, against the running cluster.
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          // After the other projects: the one-second live-sync checks should not share two cores with them.
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Deployment, monitoring and scaling files checked with the real tools (caddy, promtool,
+        // docker compose, kubeconform, kustomize, hadolint), which its global setup installs when
+        // missing. Needs no running service.
+        test: {
+          name: 'static',
+          include: ['tests/static/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/static/global-setup.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

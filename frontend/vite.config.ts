@@ -22,6 +22,19 @@ export default defineConfig(({ mode }) => {
     build: {
       outDir: 'dist',
       sourcemap: true,
+      rolldownOptions: {
+        output: {
+          // Libraries change less often than the app: separate files stay cached across releases.
+          codeSplitting: {
+            groups: [
+              { name: 'react', test: /[\\/]node_modules[\\/](react|react-dom|scheduler|react-router|cookie)[\\/]/ },
+              { name: 'apollo', test: /[\\/]node_modules[\\/](@apollo|graphql|rxjs|optimism|@wry|tslib)[\\/]/ },
+              { name: 'socket', test: /[\\/]node_modules[\\/](socket\.io-client|socket\.io-parser|engine\.io-client|engine\.io-parser|@socket\.io)[\\/]/ },
+              { name: 'zod', test: /[\\/]node_modules[\\/]zod[\\/]/ },
+            ],
+          },
+        },
+      },
     },
   };
 });

@@ -122,7 +122,9 @@ function jwtSecret(dataDir) {
 /** The docker-compose Prometheus config with each `backend-N:3000` target pointed at the local port. */
 export function renderPrometheusConfig(backendPorts, root = ROOT) {
   const source = readFileSync(join(root, 'prometheus', 'prometheus.yml'), 'utf8');
-  return source.replace(/\bbackend-(\d+):3000\b/g, (_, n) => {
+  // The rendered file lives in the data dir: point its rule files back at the repository.
+  const withRules = source.replace(/^(\s*-\s*)rules\//gm, `$1${join(root, 'prometheus', 'rules')}/`);
+  return withRules.replace(/\bbackend-(\d+):3000\b/g, (_, n) => {
     const port = backendPorts[Number(n) - 1];
     if (port === undefined) throw new Error(`prometheus/prometheus.yml targets backend-${n} but only ${backendPorts.length} backend ports are configured`);
     return `127.0.0.1:${port}`;

@@ -52,3 +52,19 @@ describe('the cluster behind Caddy', () => {
     expect(results.map((r) => r.value[1])).toEqual(['1', '1', '1']);
   });
 });
+
+describe('alerting in the local cluster', () => {
+  it('when Prometheus runs, then it has loaded the alert rules and no backend-down alert fires', async () => {
+    let groups: { name: string; rules: { name: string; state: string }[] }[] = [];
+    for (let i = 0; i < 20 && groups.length === 0; i++) {
+      const res = await fetch(new URL('/api/v1/rules?type=alert', cluster.prometheusUrl));
+      groups = (await res.json()).data.groups;
+      if (groups.length === 0) await sleep(500);
+    }
+    const rules = groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(['CobaltInstanceDown', 'CobaltNoBackendUp', 'CobaltHigh5xxRatio']));
+    const firing = rules.filter((r) => r.state === 'firing').map((r) => r.name);
+    expect(firing).not.toContain('CobaltInstanceDown');
+    expect(firing).not.toContain('CobaltNoBackendUp');
+  });
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { thisDeviceName } from '../../../lib/device-name';
+import { requestJson } from '../../../lib/http';
+import { session, type WebAuthResult } from '../../../lib/session';
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'Enter your email address.')
+  .max(254, 'That email address is too long.')
+  .pipe(z.email('Enter a valid email address, like ada@example.com.'));
+
+export const signInInputSchema = z.object({
+  email: emailSchema,
+  password: z.string().min(1, 'Enter your password.').max(128, 'Passwords are at most 128 characters.'),
+});
+
+export type SignInInput = z.input<typeof signInInputSchema>;
+
+/** Signs in; the session starts in this tab and the refresh token lands in the HttpOnly cookie. */
+export async function signIn(input: SignInInput): Promise<void> {
+  const credentials = signInInputSchema.parse(input);
+  const result = await requestJson<WebAuthResult>('/api/auth/login', { method: 'POST', body: { ...credentials, device: thisDeviceName() }, webClient: true });
+  session.begin(result);
+}

@@ -1,0 +1,61 @@
+import type { Todo } from '@cobalt/contract';
+import { fromErrorBody } from '../../../lib/api-error';
+import type { LiveSocket } from '../../../lib/live-connection';
+import type { TodoStore } from '../stores/todo-store';
+
+const RETRY_MS = 1_000;
+
+/**
+ * Feeds the store from the socket: `todo:*` events as they come, and `sync {since}` after every
+ * connect and reconnect (events arriving meanwhile are buffered by the store). A sync that fails
+ * or times out is abandoned and asked again while the socket stays up. Returns the unbinding.
+ */
+export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs: number): () => void {
+  let generation = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  const sync = () => {
+    const mine = ++generation;
+    clearTimeout(retry);
+    const since = store.beginSync();
+    socket
+      .timeout(timeoutMs)
+      .emitWithAck('sync', { since })
+      .then((answer) => {
+        if (mine !== generation) return;
+        if ('error' in answer) throw fromErrorBody(answer.error);
+        store.completeSync(answer.data);
+      })
+      .catch(() => {
+        if (mine !== generation) return;
+        store.abandonSync();
+        if (socket.connected) retry = setTimeout(sync, RETRY_MS);
+      });
+  };
+
+  const onDisconnect = () => {
+    generation++; // an answer can no longer come on this connection
+    clearTimeout(retry);
+    store.abandonSync();
+  };
+  const onCreated = ({ todo, seq }: { todo: Todo; seq: number }) => store.receive({ type: 'todo:created', todo, seq });
+  const onUpdated = ({ todo, seq }: { todo: Todo; seq: number }) => store.receive({ type: 'todo:updated', todo, seq });
+  const onDeleted = ({ id, seq }: { id: string; seq: number }) => store.receive({ type: 'todo:deleted', id, seq });
+
+  socket.on('connect', sync);
+  socket.on('disconnect', onDisconnect);
+  socket.on('todo:created', onCreated);
+  socket.on('todo:updated', onUpdated);
+  socket.on('todo:deleted', onDeleted);
+  if (socket.connected) sync();
+
+  return () => {
+    generation++;
+    clearTimeout(retry);
+    socket.off('connect', sync);
+    socket.off('disconnect', onDisconnect);
+    socket.off('todo:created', onCreated);
+    socket.off('todo:updated', onUpdated);
+    socket.off('todo:deleted', onDeleted);
+  };
+}

@@ -1,0 +1,129 @@
+import type { SyncResult, Todo, TodoChange } from '@cobalt/contract';
+
+/**
+ * The client side of the sync protocol (docs/API.md, section 7, "Client algorithm"): the user's
+ * todos as the server last told them, however the news arrived (live event, sync answer, the
+ * result of our own write, or a first page load).
+ *
+ * - Changes are applied by `version`, never by arrival order, and a deleted id stays deleted, so
+ *   applying anything twice, late or out of order is harmless.
+ * - Live events are buffered while a `sync` is in flight and applied after its answer.
+ * - `lastSeq` only advances over an unbroken run of sequence numbers (the log has no gaps). An
+ *   event overtaken by a later one and then lost in a disconnect is therefore asked for again by
+ *   the next `sync`, instead of being skipped because a higher number was already seen.
+ */
+export class TodoReplica {
+  private readonly todos = new Map<string, Todo>();
+  private readonly deletedIds = new Set<string>();
+  private watermark = 0;
+  private readonly seenAbove = new Set<number>();
+  private syncing = false;
+  private buffered: TodoChange[] = [];
+  private syncedOnce = false;
+
+  /** Every change up to this number is reflected here: the `since` of the next sync. */
+  get lastSeq(): number {
+    return this.watermark;
+  }
+
+  get isSyncing(): boolean {
+    return this.syncing;
+  }
+
+  get hasSynced(): boolean {
+    return this.syncedOnce;
+  }
+
+  /** In creation order. Ids alone only order by the second across instances, so time comes first. */
+  list(): Todo[] {
+    return [...this.todos.values()].sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id));
+  }
+
+  get(id: string): Todo | undefined {
+    return this.todos.get(id);
+  }
+
+  /** Stores `todo` unless it was deleted or we already hold this version or a newer one. */
+  applyTodo(todo: Todo): boolean {
+    if (this.deletedIds.has(todo.id)) return false;
+    const known = this.todos.get(todo.id);
+    if (known && known.version >= todo.version) return false;
+    this.todos.set(todo.id, todo);
+    return true;
+  }
+
+  applyDeletion(id: string): boolean {
+    this.deletedIds.add(id);
+    return this.todos.delete(id);
+  }
+
+  /** A live `todo:*` event. */
+  receive(event: TodoChange): void {
+    if (this.syncing) {
+      this.buffered.push(event);
+      return;
+    }
+    this.applyChange(event);
+    this.see(event.seq);
+  }
+
+  /** The first page load (GraphQL), used only until the first sync answer, which supersedes it. */
+  seed(todos: readonly Todo[]): void {
+    if (this.syncedOnce) return;
+    for (const todo of todos) this.applyTodo(todo);
+  }
+
+  /** Starts a sync: events are buffered from now on. Returns the `since` to send. */
+  beginSync(): number {
+    this.syncing = true;
+    return this.watermark;
+  }
+
+  completeSync(result: SyncResult): void {
+    if (result.reset) {
+      this.todos.clear();
+      for (const todo of result.todos) this.todos.set(todo.id, todo);
+      // Even when lower: the server's history restarted, and its numbers are the ones that count.
+      this.watermark = result.seq;
+      this.seenAbove.clear();
+    } else {
+      for (const change of result.changes) this.applyChange(change);
+      this.advanceTo(result.seq);
+    }
+    this.syncedOnce = true;
+    this.flushBuffer();
+  }
+
+  /** The sync will never be answered (disconnected, timed out): apply what was buffered. */
+  abandonSync(): void {
+    if (this.syncing) this.flushBuffer();
+  }
+
+  private flushBuffer(): void {
+    this.syncing = false;
+    const events = this.buffered;
+    this.buffered = [];
+    for (const event of events) {
+      this.applyChange(event);
+      this.see(event.seq);
+    }
+  }
+
+  private applyChange(change: TodoChange): boolean {
+    return change.type === 'todo:deleted' ? this.applyDeletion(change.id) : this.applyTodo(change.todo);
+  }
+
+  private see(seq: number): void {
+    if (seq <= this.watermark) return;
+    this.seenAbove.add(seq);
+    while (this.seenAbove.delete(this.watermark + 1)) this.watermark++;
+  }
+
+  private advanceTo(seq: number): void {
+    if (seq > this.watermark) this.watermark = seq;
+    for (const s of this.seenAbove) if (s <= this.watermark) this.seenAbove.delete(s);
+    while (this.seenAbove.delete(this.watermark + 1)) this.watermark++;
+  }
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
