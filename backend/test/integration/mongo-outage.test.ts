@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
+import { apiClient, registerUser, waitForReady, type ApiClient, type TestUser } from '../support/http.js';
 import { MongoProcess } from '../support/service-process.js';
-import { sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /** MongoDB (the todo store) stops under a running instance and comes back on the same data. */
@@ -40,12 +39,7 @@ describe('when MongoDB goes away and comes back', () => {
     expect((await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).status).toBe(200);
 
     await mongo.start();
-    let status = 0;
-    for (let i = 0; i < 60 && status !== 200; i++) {
-      await sleep(250);
-      status = (await api.get('/health/ready')).status;
-    }
-    expect(status).toBe(200);
+    expect(await waitForReady(api)).toBe(200);
     const list = await api.get('/api/todos', user.accessToken);
     expect(list.body.items).toEqual([kept.body]);
     expect((await api.post('/api/todos', { title: 'after the outage' }, user.accessToken)).status).toBe(201);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { services } from '../support/env.js';
-import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
+import { apiClient, registerUser, waitForReady, type ApiClient, type TestUser } from '../support/http.js';
 import { TcpCut } from '../support/service-process.js';
-import { connectSocket, expectConnectRefused, sleep } from '../support/sockets.js';
+import { connectSocket, expectConnectRefused } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /**
@@ -46,12 +46,7 @@ describe('when Postgres becomes unreachable and comes back', () => {
     expect(refused.data.code).toBe('UNAVAILABLE');
 
     await link.restore();
-    let status = 0;
-    for (let i = 0; i < 60 && status !== 200; i++) {
-      await sleep(250);
-      status = (await api.get('/health/ready')).status;
-    }
-    expect(status).toBe(200);
+    expect(await waitForReady(api)).toBe(200);
     expect((await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).status).toBe(200);
     expect((await api.get('/api/todos', user.accessToken)).body.items.map((t: { id: string }) => t.id)).toContain(created.body.id);
     socket.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
+import { apiClient, registerUser, waitForReady, type ApiClient, type TestUser } from '../support/http.js';
 import { RedisProcess } from '../support/service-process.js';
-import { connectSocket, sleep } from '../support/sockets.js';
+import { connectSocket } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /**
@@ -46,12 +46,7 @@ describe('when Redis goes away and comes back', () => {
     expect(statuses.slice(5)).toEqual([429, 429]);
 
     await redis.start();
-    let back = 0;
-    for (let i = 0; i < 50 && back !== 200; i++) {
-      await sleep(200);
-      back = (await api.get('/health/ready')).status;
-    }
-    expect(back).toBe(200);
+    expect(await waitForReady(api)).toBe(200);
     // Fan-out works again without a restart.
     const socket = await connectSocket(server.url, user.accessToken);
     const todo = (await api.post('/api/todos', { title: 'after redis returned' }, user.accessToken)).body;

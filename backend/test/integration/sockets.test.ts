@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
+import { apiClient, registerUser, type ApiClient } from '../support/http.js';
 import { connectSocket, expectConnectRefused, sleep, type RecordingSocket } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 

@@ -53,3 +53,14 @@ export async function registerUser(api: ApiClient, label = 'user', password = 'c
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.user.id, email, accessToken: res.body.accessToken, refreshToken: res.body.refreshToken, sessionId: res.body.sessionId };
 }
+
+/** Polls /health/ready until it answers 200 (a dependency came back), or gives up after `timeoutMs`. */
+export async function waitForReady(api: ApiClient, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 0;
+  while (status !== 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = (await api.get('/health/ready')).status;
+  }
+  return status;
+}
