@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, registerUser, type ApiClient } from '../support/http.js';
-import { connectSocket } from '../support/sockets.js';
+import mongoose from 'mongoose';
+import { services } from '../support/env.js';
+import { connectSocket, sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /** Limits counted in the real Redis; a second instance shares every counter. */
@@ -30,6 +32,37 @@ describe('rate limits per account and per user', () => {
       statuses.push(res.status);
     }
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+  });
+
+  it('when registrations for one email come from many addresses, then the account limit holds too', async () => {
+    const email = `rl-reg-${Date.now()}@example.test`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await apiClient(i % 2 ? a.url : b.url).request('POST', '/api/auth/register', {
+        body: { email, password: 'long enough pw', name: 'x' },
+        headers: { 'x-forwarded-for': `203.0.113.${100 + i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([201, 409, 409, 429, 429]);
+  });
+
+  it('when a limit is hit, then it is recorded as a security event in the logs collection and in metrics', async () => {
+    const user = await registerUser(api, 'rl-events');
+    for (let i = 0; i < 5; i++) await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'nope nope' } });
+    const mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
+    try {
+      let record = null;
+      for (let i = 0; i < 30 && !record; i++) {
+        await sleep(200);
+        record = await mongo.collection('logs').findOne({ event: 'security.rate_limited', key: `account:${user.email}` });
+      }
+      expect(record).toMatchObject({ record: 'audit', limiter: 'auth-account', level: 'warn' });
+    } finally {
+      await mongo.close();
+    }
+    const metrics = (await api.get('/metrics')).body as string;
+    expect(metrics).toMatch(/cobalt_security_events_total\{[^}]*type="rate_limited"[^}]*\} [1-9]/);
   });
 
   it('when one user exceeds the API limit over REST and GraphQL on two instances, then exactly the limit succeeds', async () => {

@@ -39,7 +39,7 @@ export interface AuthRateLimiters {
   perIp: RateLimiter;
   /** refresh, per client IP (higher: every open tab refreshes) */
   refreshPerIp: RateLimiter;
-  /** sign-in, per account, whatever the IP (slows password guessing spread over many addresses) */
+  /** register and sign-in, per account (email), whatever the IP: slows password guessing and sign-up probing spread over many addresses */
   perAccount: RateLimiter;
   /** everything a signed-in user does */
   perUser: RateLimiter;
@@ -53,7 +53,9 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
     '/api/auth/register',
     route(async (req, res) => {
       await limits.perIp.consume(`ip:${req.ip}`);
-      sendTokens(req, res, 201, await auth.register(parseInput(registerInput, req.body), deviceFrom(req)), refreshTtlMs);
+      const input = parseInput(registerInput, req.body);
+      await limits.perAccount.consume(`register:${input.email}`);
+      sendTokens(req, res, 201, await auth.register(input, deviceFrom(req)), refreshTtlMs);
     }),
   );
 
