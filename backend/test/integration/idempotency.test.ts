@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
+import { services } from '../support/env.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
 import { connectSocket, sleep } from '../support/sockets.js';
@@ -82,6 +85,28 @@ describe('idempotent writes', () => {
     expect((await apiA.get(`/api/todos/${target}`, user.accessToken)).body.version).toBe(2);
     s1.close();
     s2.close();
+  });
+
+  it('when a create died after writing its todo but before logging it, then the retry completes that todo instead of adding one', async () => {
+    const key = randomUUID();
+    const id = keyedTodoId(user.id, key);
+    const mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
+    try {
+      const now = new Date();
+      await mongo.collection('todos').insertOne({ _id: new mongoose.Types.ObjectId(id), userId: user.id, title: 'half written', completed: false, version: 1, deletedAt: null, createdAt: now, updatedAt: now });
+    } finally {
+      await mongo.close();
+    }
+    const listener = await connectSocket(b.url, user.accessToken);
+    const retry = await post(apiB, key, { title: 'half written' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(id);
+    const created = await listener.waitFor('todo:created', (p) => p.todo.id === id);
+    const sync = await listener.emitWithAck('sync', { since: created.seq - 1 });
+    expect(sync.data.changes).toEqual([{ type: 'todo:created', todo: expect.objectContaining({ id }), seq: created.seq }]);
+    const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'half written');
+    expect(matching).toHaveLength(1);
+    listener.close();
   });
 
   it('when two retries race, then exactly one is applied and the other is told to retry or gets the result', async () => {

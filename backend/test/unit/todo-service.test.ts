@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TodoChange } from '@cobalt/contract';
-import { createTodoService } from '../../src/components/todos/domain/todo-service.js';
+import { createTodoService, keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
 import type { ChangeEntryDocument, TodoDocument } from '../../src/components/todos/data-access/todo-model.js';
 import type { TodoRepository } from '../../src/components/todos/data-access/todo-repository.js';
 import type { RealtimeNotifier } from '../../src/realtime/notifier.js';
@@ -26,12 +26,15 @@ function fakeRepository() {
       return { first: mine[0]?.seq ?? 0, last: mine.at(-1)?.seq ?? 0 };
     },
     changesAfter: async (userId, since, limit) => entriesOf(userId).filter((e) => e.seq > since).slice(0, limit),
-    async insert(userId, title) {
+    async insert(userId, title, id) {
+      if (id && docs.some((d) => d._id.toHexString() === id)) return null;
       const now = new Date();
-      const doc: TodoDocument = { _id: new Types.ObjectId(), userId, title, completed: false, version: 1, deletedAt: null, createdAt: now, updatedAt: now };
+      const doc: TodoDocument = { _id: new Types.ObjectId(id), userId, title, completed: false, version: 1, deletedAt: null, createdAt: now, updatedAt: now };
       docs.push(doc);
       return { ...doc };
     },
+    findOwned: async (userId, id) => docs.find((d) => d.userId === userId && d._id.toHexString() === id) ?? null,
+    hasChange: async (userId, todoId, kind) => log.some((e) => e.userId === userId && e.todoId === todoId && e.kind === kind),
     findAlive: async (userId, id) => alive(userId, id),
     findManyIncludingDeleted: async (userId, ids) => docs.filter((d) => d.userId === userId && ids.includes(d._id.toHexString())),
     async list(userId, q) {
@@ -105,6 +108,24 @@ describe('todo use cases', () => {
     expect(await service.get(alice, todo.id)).toMatchObject({ completed: false, version: 1 });
     expect(recorder.announced).toHaveLength(1);
     expect(fake.logOf('bob')).toEqual([]);
+  });
+
+  it('when a keyed create is re-run after its todo was written but not logged, then it completes that todo once', async () => {
+    const key = 'retry-key-0001';
+    await fake.repo.insert('alice', 'half done', keyedTodoId('alice', key)); // the first attempt died here
+    const first = await service.create(alice, { title: 'half done', clientMutationId: key });
+    const again = await service.create(alice, { title: 'half done', clientMutationId: key });
+    expect(first.id).toBe(keyedTodoId('alice', key));
+    expect(again).toEqual(first);
+    expect(fake.logOf('alice').map((e) => [e.todoId, e.kind])).toEqual([[first.id, 'created']]);
+    expect(recorder.announced).toHaveLength(1);
+    expect((await service.list(alice, {})).items).toHaveLength(1);
+  });
+
+  it("when a keyed create's id belongs to another user, then it is refused", async () => {
+    const key = 'shared-key-0001';
+    await fake.repo.insert('bob', 'bob', keyedTodoId('alice', key)); // cannot happen by hashing; guards the branch
+    await expect(service.create(alice, { title: 'x', clientMutationId: key })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('when a client syncs, then it gets each changed todo once at its latest seq, deletions included', async () => {

@@ -70,9 +70,21 @@ export function createTodoRepository({ Todo, ChangeEntry }: TodoModels, options:
     changesAfter: (userId: string, since: number, limit: number): Promise<ChangeEntryDocument[]> =>
       ChangeEntry.find({ userId, seq: { $gt: since } }).sort({ seq: 1 }).limit(limit).lean(),
 
-    async insert(userId: string, title: string): Promise<TodoDocument> {
-      const doc = await new Todo({ userId, title, completed: false, version: 1, deletedAt: null }).save();
-      return doc.toObject();
+    /** Inserts a todo; with `id`, returns null when that id already exists (a re-run of a keyed create). */
+    async insert(userId: string, title: string, id?: string): Promise<TodoDocument | null> {
+      try {
+        const doc = await new Todo({ ...(id ? { _id: new Types.ObjectId(id) } : {}), userId, title, completed: false, version: 1, deletedAt: null }).save();
+        return doc.toObject();
+      } catch (error) {
+        if (id && isDuplicateKey(error)) return null;
+        throw error;
+      }
+    },
+
+    findOwned: (userId: string, id: string): Promise<TodoDocument | null> => Todo.findOne({ _id: new Types.ObjectId(id), userId }).lean(),
+
+    async hasChange(userId: string, todoId: string, kind: ChangeKind): Promise<boolean> {
+      return (await ChangeEntry.exists({ userId, todoId, kind })) !== null;
     },
 
     findAlive: (userId: string, id: string): Promise<TodoDocument | null> => Todo.findOne(alive(userId, id)).lean(),

@@ -1,5 +1,6 @@
 import type { SyncResult, Todo, TodoChange, TodoPage } from '@cobalt/contract';
-import { notFound } from '../../../lib/app-error.js';
+import { createHash } from 'node:crypto';
+import { AppError, notFound } from '../../../lib/app-error.js';
 import { parseInput } from '../../../lib/validation.js';
 import type { WriteLock } from '../../../infra/redis/user-write-lock.js';
 import type { RealtimeNotifier } from '../../../realtime/notifier.js';
@@ -8,6 +9,10 @@ import type { Identity } from '../../auth/domain/tokens.js';
 import { toTodo, type TodoRepository } from '../data-access/todo-repository.js';
 import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
 import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
+
+/** The todo id a keyed create gets: the same for every attempt with that key. */
+export const keyedTodoId = (userId: string, clientMutationId: string): string =>
+  createHash('sha256').update(`todo:${userId}:${clientMutationId}`).digest('hex').slice(0, 24);
 
 export interface TodoDependencies {
   /** Applies a write that carries a `clientMutationId` once, and replays its outcome to retries. */
@@ -30,15 +35,24 @@ export function createTodoService({ todos, idempotency, writeLock, notifier, max
     notifier.todoChanged(userId, change);
   }
 
-  async function createTodo(identity: Identity, input: unknown): Promise<Todo> {
+  async function createTodo(identity: Identity, input: unknown, clientMutationId?: string): Promise<Todo> {
     const { title } = parseInput(createTodoInput, input);
-    const { todo, seq } = await writeLock(identity.userId, async () => {
-      const created = toTodo(await todos.insert(identity.userId, title));
-      return { todo: created, seq: await todos.appendChange(identity.userId, created.id, 'created') };
+    // A keyed create gets an id derived from its key, so a re-run after a failure half-way
+    // (todo written, change not yet logged) finds the first attempt's todo instead of adding one.
+    const id = clientMutationId ? keyedTodoId(identity.userId, clientMutationId) : undefined;
+    const written = await writeLock(identity.userId, async () => {
+      const inserted = await todos.insert(identity.userId, title, id);
+      if (inserted) return { todo: toTodo(inserted), seq: await todos.appendChange(identity.userId, inserted._id.toHexString(), 'created') };
+      const existing = await todos.findOwned(identity.userId, id!);
+      if (!existing) throw new AppError('CONFLICT', 'This clientMutationId belongs to another request');
+      if (await todos.hasChange(identity.userId, id!, 'created')) return { todo: toTodo(existing), seq: null };
+      return { todo: toTodo(existing), seq: await todos.appendChange(identity.userId, id!, 'created') };
     });
-    announce(identity.userId, { type: 'todo:created', todo, seq });
-    audit('todo.created', { todoId: todo.id, seq });
-    return todo;
+    if (written.seq !== null) {
+      announce(identity.userId, { type: 'todo:created', todo: written.todo, seq: written.seq });
+      audit('todo.created', { todoId: written.todo.id, seq: written.seq });
+    }
+    return written.todo;
   }
 
   async function updateTodo(identity: Identity, input: unknown): Promise<Todo> {
@@ -66,11 +80,11 @@ export function createTodoService({ todos, idempotency, writeLock, notifier, max
   }
 
   /** A write with a `clientMutationId` goes through the idempotency store; others run as they are. */
-  function once<T>(identity: Identity, operation: string, input: unknown, write: (identity: Identity, input: unknown) => Promise<T>): Promise<T> {
+  function once<T>(identity: Identity, operation: string, input: unknown, write: (identity: Identity, input: unknown, key?: string) => Promise<T>): Promise<T> {
     if (input === null || typeof input !== 'object' || Array.isArray(input) || !('clientMutationId' in input)) return write(identity, input);
     const { clientMutationId, ...rest } = input as { clientMutationId: unknown };
     const key = parseInput(clientMutationIdSchema, clientMutationId);
-    return idempotency.run({ userId: identity.userId, key, operation, input: rest }, () => write(identity, rest));
+    return idempotency.run({ userId: identity.userId, key, operation, input: rest }, () => write(identity, rest, key));
   }
 
   return {
