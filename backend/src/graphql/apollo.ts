@@ -50,7 +50,7 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
           const rootField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
           metrics.graphqlOperations.inc({
             operation_type: operation?.operation ?? 'unknown',
-            operation_name: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
+            root_field: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
             outcome: errors?.length ? 'error' : 'ok',
           });
         },

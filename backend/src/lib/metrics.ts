@@ -17,8 +17,8 @@ export function createMetrics(instanceId: string) {
     }),
     graphqlOperations: new client.Counter({
       name: 'cobalt_graphql_operations_total',
-      help: 'GraphQL operations by type, name and outcome',
-      labelNames: ['operation_type', 'operation_name', 'outcome'] as const,
+      help: 'GraphQL operations by type, first root field and outcome',
+      labelNames: ['operation_type', 'root_field', 'outcome'] as const,
       registers: [registry],
     }),
     socketsConnected: new client.Gauge({

@@ -35,7 +35,7 @@ describe('health, metrics and stored logs', () => {
     expect(text).toContain('cobalt_http_request_duration_seconds_bucket');
     expect(text).toMatch(/route="\/api\/todos\/:id",status_code="200"/);
     expect(text).not.toContain(todo.id);
-    expect(text).toMatch(/cobalt_graphql_operations_total\{[^}]*operation_type="query",operation_name="me",outcome="ok"/);
+    expect(text).toMatch(/cobalt_graphql_operations_total\{[^}]*operation_type="query",root_field="me",outcome="ok"/);
     expect(text).toContain('cobalt_sockets_connected');
     expect(text).toContain('process_resident_memory_bytes');
   });
