@@ -56,6 +56,36 @@ export default defineConfig({
         },
       },
       {
+        // Faults under load (tests/faults): each file starts a cluster of its own on private ports,
+        // kills and restarts its processes, and measures loss, duplicates, reconnects and
+        // convergence. Last, alone: it needs both cores and must not overlap the browser tests.
+        test: {
+          name: 'faults',
+          include: ['tests/faults/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          env: { LOG_LEVEL: 'error' },
+        },
+      },
+      {
+        // A short run of the bench's fan-out and HTTP scenarios (bench/) on a cluster of its own:
+        // fails on a lost, duplicated or misdelivered event or any error, never on timing. Last,
+        // alone, so its numbers and the other projects' do not share the two cores.
+        test: {
+          name: 'bench-smoke',
+          include: ['tests/bench-smoke/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          // Standalone (`npx vitest run --project bench-smoke`) it installs and builds first.
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
         // Deployment, monitoring and scaling files checked with the real tools (caddy, promtool,
         // docker compose, kubeconform, kustomize, hadolint), which its global setup installs when
         // missing. Needs no running service.

@@ -8,11 +8,13 @@
 //   node scripts/cluster.mjs status [--data-dir DIR]
 //
 // Library: `const cluster = await startCluster({ dataDir, portOffset })`, later `await cluster.stop()`.
+// Fault tests stop and start single services of a running cluster: `cluster.kill(name, signal)`,
+// `cluster.start(name)`, `cluster.restart(name, { signal })` (names as in `cluster.services()`).
 //
 // Everything lives under one data dir (default .data/cluster, env COBALT_DATA_DIR): server data,
 // logs/<service>.log, pids/<service>.pid, secrets/jwt_secret and cluster.json (what is running).
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -58,12 +60,14 @@ const STOP = {
   redis: { signal: 'SIGTERM', timeoutMs: 10_000 },
   mongo: { signal: 'SIGTERM', timeoutMs: 10_000 },
   initdb: { signal: 'SIGTERM', timeoutMs: 10_000 },
+  'mongo-store': { signal: 'SIGINT', timeoutMs: 15_000, escalate: 'SIGQUIT' },
 };
 // Caddy and the backends stop together: the backends close their sockets while draining, which
 // ends Caddy's grace period early instead of making it wait for long-lived WebSockets. The
 // stores go last, once no backend can still use them.
-const STOP_WAVES = [['caddy', 'prometheus', 'backend'], ['postgres', 'redis', 'mongo', 'initdb']];
-const kindOf = (name) => (name.startsWith('backend-') ? 'backend' : name);
+// FerretDB's own PostgreSQL (mongo-store) goes after FerretDB.
+const STOP_WAVES = [['caddy', 'prometheus', 'backend'], ['postgres', 'redis', 'mongo', 'initdb'], ['mongo-store']];
+const kindOf = (name) => (name.startsWith('backend-') ? 'backend' : name.endsWith('initdb') ? 'initdb' : name);
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -237,11 +241,12 @@ function signal(pid, sig, group = false) {
 }
 
 /**
- * Stop one process: its stop signal, then the escalation signal, then SIGKILL to its whole
- * process group, each after `timeoutMs`. `exited()` reports whether it is gone.
+ * Stop one process: its stop signal (or `firstSignal`), then the escalation signal, then SIGKILL
+ * to its whole process group, each after `timeoutMs`. `exited()` reports whether it is gone.
  */
-async function stopProcess(pid, kind, exited = () => !isAlive(pid)) {
-  const { signal: sig, timeoutMs, escalate } = STOP[kind];
+async function stopProcess(pid, kind, exited = () => !isAlive(pid), firstSignal = STOP[kind].signal) {
+  const { timeoutMs, escalate } = STOP[kind];
+  const sig = firstSignal;
   const waitGone = async (ms) => {
     const until = Date.now() + ms;
     while (Date.now() < until) {
@@ -269,6 +274,7 @@ class Supervisor {
     this.log = log;
     this.owner = owner;
     this.services = new Map(); // name -> { name, kind, pid, child, logFile, exit: null | { code, signal } }
+    this.launchers = new Map(); // name -> async () => svc: spawns the service and waits until it is ready
     this.failure = null; // set when a service dies while the cluster is starting
     this.starting = true;
     this.stopping = null;
@@ -280,6 +286,7 @@ class Supervisor {
 
   /** `oneShot`: a tool expected to exit (its exit is not a failure). */
   spawn(name, cmd, args, { env = process.env, cwd = this.dataDir, uid, gid, oneShot = false } = {}) {
+    if (this.stopping) throw new Error(`not starting ${name}: the cluster is stopping`);
     const logFile = join(this.dataDir, 'logs', `${name}.log`);
     const fd = openSync(logFile, 'a');
     writeSync(fd, `\n=== ${new Date().toISOString()} ${cmd} ${args.join(' ')}\n`);
@@ -309,7 +316,8 @@ class Supervisor {
   }
 
   noteFailure(svc) {
-    if (this.stopping || svc.oneShot) return;
+    // `deliberate`: stopped through kill(); not a failure.
+    if (this.stopping || svc.oneShot || svc.deliberate) return;
     const how = svc.exit.error ?? (svc.exit.signal ? `signal ${svc.exit.signal}` : `code ${svc.exit.code}`);
     const err = new Error(`${svc.name} exited during start (${how}). Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
     if (this.starting) this.failure ??= err;
@@ -327,6 +335,7 @@ class Supervisor {
     const until = Date.now() + timeoutMs;
     for (;;) {
       if (this.failure) throw this.failure;
+      if (svc?.exit && !svc.oneShot) throw new Error(`${svc.name} exited while starting. Last lines of ${svc.logFile}:\n${tail(svc.logFile)}`);
       if (abort?.aborted) throw new Error('start aborted');
       if (await check()) return;
       if (Date.now() > until) {
@@ -335,6 +344,41 @@ class Supervisor {
       }
       await sleep(200);
     }
+  }
+
+  /** Registers how `name` is started (spawn, then wait until ready) and starts it. */
+  define(name, launch) {
+    this.launchers.set(name, launch);
+    return launch();
+  }
+
+  /**
+   * Stops one service with `sig` (default: its kind's stop signal), escalating as stop() does if
+   * it overruns its stop timeout. Its exit is not reported as a failure.
+   */
+  async kill(name, sig) {
+    const svc = this.services.get(name);
+    if (!svc) throw new Error(`no service named ${name}`);
+    const signal = sig ?? STOP[svc.kind].signal;
+    if (svc.exit !== null) return { name, pid: svc.pid, signal, result: 'gone', exitedInMs: 0, exit: svc.exit };
+    svc.deliberate = true;
+    const started = Date.now();
+    const result = await stopProcess(svc.pid, svc.kind, () => svc.exit !== null, signal);
+    this.log(`stop      ${name} (pid ${svc.pid}, ${signal}): ${result} in ${Date.now() - started} ms`);
+    return { name, pid: svc.pid, signal, result, exitedInMs: Date.now() - started, exit: svc.exit };
+  }
+
+  /** Starts a service stopped by kill() again, the way the cluster first started it, and waits until it is ready. */
+  async relaunch(name) {
+    const launch = this.launchers.get(name);
+    if (!launch) throw new Error(`no service named ${name}`);
+    if (this.stopping) throw new Error(`not starting ${name}: the cluster is stopping`);
+    const current = this.services.get(name);
+    if (current && current.exit === null) throw new Error(`${name} is still running (pid ${current.pid})`);
+    const started = Date.now();
+    const svc = await launch();
+    this.log(`start     ${name} (pid ${svc.pid}): ready in ${Date.now() - started} ms`);
+    return { name, pid: svc.pid, readyInMs: Date.now() - started };
   }
 
   stop() {
@@ -395,11 +439,25 @@ function assertTraversable(dir) {
   }
 }
 
-async function startPostgres(sup, { dataDir, port, abort }) {
+/**
+ * Unix socket directory of a PostgreSQL server: `<dataDir>/run` when its socket path fits the
+ * ~107-byte limit, else a directory under /tmp named after the data dir.
+ */
+function socketDirFor(dataDir, port) {
+  const runDir = join(dataDir, 'run');
+  if (join(runDir, `.s.PGSQL.${port}`).length < 100) return runDir;
+  return join('/tmp', `cobalt-run-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`);
+}
+
+/**
+ * One PostgreSQL server as service `name`: initdb on first use, then postgres, ready once it
+ * answers and `database` exists. `tcp: false` listens on its Unix socket only (`port` then just
+ * names the socket file).
+ */
+async function startPostgres(sup, { name = 'postgres', dataDir, pgDir = join(dataDir, 'postgres'), port, database = DB_NAME, tcp = true, abort }) {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (run node scripts/setup.mjs)');
-  const pgDir = join(dataDir, 'postgres');
-  const runDir = join(dataDir, 'run');
+  const runDir = socketDirFor(dataDir, port);
   mkdirSync(pgDir, { recursive: true, mode: 0o700 });
   mkdirSync(runDir, { recursive: true });
   const who = postgresIdentity();
@@ -413,24 +471,27 @@ async function startPostgres(sup, { dataDir, port, abort }) {
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 
   if (!existsSync(join(pgDir, 'PG_VERSION'))) {
-    const init = sup.spawn('initdb', join(bin, 'initdb'), ['-D', pgDir, '-U', DB_USER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'], { env, ...asUser, oneShot: true });
+    const initName = `${name === 'postgres' ? '' : `${name}-`}initdb`;
+    const init = sup.spawn(initName, join(bin, 'initdb'), ['-D', pgDir, '-U', DB_USER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'], { env, ...asUser, oneShot: true });
     const [code] = await new Promise((r) => init.child.once('exit', (...a) => r(a)));
-    sup.services.delete('initdb');
-    rmSync(join(dataDir, 'pids', 'initdb.pid'), { force: true });
-    delete sup.state.services.initdb;
+    sup.services.delete(initName);
+    rmSync(join(dataDir, 'pids', `${initName}.pid`), { force: true });
+    delete sup.state.services[initName];
     if (code !== 0) throw new Error(`initdb failed (exit ${code}). Last lines of ${init.logFile}:\n${tail(init.logFile)}`);
-    // The cluster listens on 127.0.0.1 only; trust is limited to loopback and the private socket dir.
+    // Listening on 127.0.0.1 (or no TCP at all); trust is limited to loopback and the private socket dir.
     writeFileSync(join(pgDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n');
     if (who) chownSync(join(pgDir, 'pg_hba.conf'), who.uid, who.gid);
   }
 
-  // Unix sockets have a ~107 byte path limit; deep data dirs fall back to TCP only.
-  const socketDir = join(runDir, `.s.PGSQL.${port}`).length < 100 ? runDir : '';
-  const svc = sup.spawn('postgres', join(bin, 'postgres'), ['-D', pgDir, '-p', String(port), '-h', '127.0.0.1', '-k', socketDir], { env, ...asUser });
-  const psql = (sql) => execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', DB_USER, '-d', 'postgres', '-tAc', sql], { env, timeout: 5_000 });
-  await sup.waitFor('postgres', () => psql('SELECT 1').then(() => true, () => false), { timeoutMs: 30_000, svc, abort });
-  const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${DB_NAME}'`);
-  if (stdout.trim() !== '1') await psql(`CREATE DATABASE ${DB_NAME}`);
+  const socketReachable = join(runDir, `.s.PGSQL.${port}`).length < 100;
+  if (!tcp && !socketReachable) throw new Error(`${name}: socket path under ${runDir} is too long`);
+  const svc = sup.spawn(name, join(bin, 'postgres'), ['-D', pgDir, '-p', String(port), '-h', tcp ? '127.0.0.1' : '', '-k', socketReachable ? runDir : ''], { env, ...asUser });
+  const host = tcp ? '127.0.0.1' : runDir;
+  const psql = (sql) => execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', host, '-p', String(port), '-U', DB_USER, '-d', 'postgres', '-tAc', sql], { env, timeout: 5_000 });
+  await sup.waitFor(name, () => psql('SELECT 1').then(() => true, () => false), { timeoutMs: 30_000, svc, abort });
+  const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
+  if (stdout.trim() !== '1') await psql(`CREATE DATABASE ${database}`);
+  svc.socketDir = runDir;
   return svc;
 }
 
@@ -453,7 +514,12 @@ async function startPostgres(sup, { dataDir, port, abort }) {
  * @param {AbortSignal} [opts.signal]        abort a start in progress
  * @param {(line: string) => void} [opts.log]
  * @param {(svc: {name: string}, how: string) => void} [opts.onExit]  a service died after start
- * @returns {Promise<{ urls: object, ports: object, dataDir: string, backendEnv: object, stop: () => Promise<void> }>}
+ * @returns {Promise<{ urls: object, ports: object, dataDir: string, backendEnv: object, services: () => object[],
+ *   kill: (name: string, signal?: string) => Promise<object>, start: (name: string) => Promise<object>,
+ *   restart: (name: string, opts?: { signal?: string }) => Promise<object>, stop: () => Promise<void> }>}
+ *   `kill` stops one service (default: its usual stop signal; e.g. 'SIGKILL' for a crash) and
+ *   resolves once it has exited; `start` starts it again as at cluster start and resolves once it
+ *   is ready; `restart` does both. Services: caddy, prometheus, backend-N, postgres, redis, mongo.
  */
 export async function startCluster(opts = {}) {
   const root = resolve(opts.root ?? ROOT);
@@ -526,63 +592,94 @@ export async function startCluster(opts = {}) {
   };
 
   try {
-    // Infrastructure, all at once.
+    // Infrastructure, all at once. Each service is defined by how it starts (spawn, then wait
+    // until ready), so a fault test can stop one and start it again the same way.
     const redisDir = join(dataDir, 'redis');
-    // Redis holds only transient state (Socket.IO pub/sub, rate-limit windows), so no persistence.
-    const redis = sup.spawn('redis', redisBin, ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--daemonize', 'no', '--logfile', '']);
-
     const mongoDir = join(dataDir, 'mongo');
-    const mongoProc =
-      mongo.kind === 'mongod'
-        ? sup.spawn('mongo', mongo.bin, ['--dbpath', mongoDir, '--port', String(ports.mongo), '--bind_ip', '127.0.0.1', '--quiet'])
-        : sup.spawn('mongo', mongo.bin, ['--handler=sqlite', `--sqlite-url=file:${mongoDir}/`, `--listen-addr=127.0.0.1:${ports.mongo}`, `--state-dir=${mongoDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn']);
-
     const promConfig = join(dataDir, 'prometheus.yml');
     writeFileSync(promConfig, renderPrometheusConfig(ports.backends, root));
-    const prometheus = sup.spawn('prometheus', prometheusBin, [
-      `--config.file=${promConfig}`,
-      `--storage.tsdb.path=${join(dataDir, 'prometheus')}`,
-      '--storage.tsdb.retention.time=7d',
-      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-    ]);
 
+    // The MongoDB-wire server's own store (FerretDB only), started first; see `mongo` below.
+    const storeReady =
+      mongo.kind === 'mongod'
+        ? Promise.resolve(null)
+        : sup.define('mongo-store', () => startPostgres(sup, { name: 'mongo-store', dataDir, pgDir: join(mongoDir, 'postgres'), port: ports.mongo, database: 'ferretdb', tcp: false, abort }));
+    storeReady.catch(() => undefined); // awaited by `mongo`; its failure is reported there
     await Promise.all([
-      startPostgres(sup, { dataDir, port: ports.postgres, abort }),
-      sup.waitFor('redis', () => redisPing(ports.redis), { svc: redis, abort }),
-      sup.waitFor('mongo', () => mongoPing(ports.mongo), { svc: mongoProc, abort }),
-      sup.waitFor('prometheus', async () => (await httpStatus(`${urls.prometheus}/-/ready`)) === 200, { svc: prometheus, abort }),
+      storeReady,
+      sup.define('postgres', () => startPostgres(sup, { dataDir, port: ports.postgres, abort })),
+      sup.define('redis', async () => {
+        // Redis holds only transient state (Socket.IO pub/sub, rate-limit windows), so no persistence.
+        const redis = sup.spawn('redis', redisBin, ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--daemonize', 'no', '--logfile', '']);
+        await sup.waitFor('redis', () => redisPing(ports.redis), { svc: redis, abort });
+        return redis;
+      }),
+      sup.define('mongo', async () => {
+        let mongoProc;
+        if (mongo.kind === 'mongod') {
+          mongoProc = sup.spawn('mongo', mongo.bin, ['--dbpath', mongoDir, '--port', String(ports.mongo), '--bind_ip', '127.0.0.1', '--quiet']);
+        } else {
+          // FerretDB keeps its data in a PostgreSQL server of its own (socket only), apart from the
+          // cluster's: a Postgres outage must not take the todo store with it, as in production
+          // where MongoDB is a separate server. Its PostgreSQL handler pushes filters, sorts and
+          // limits down to SQL; the SQLite handler decodes every document of a collection per query.
+          const store = await storeReady;
+          const url = `postgres://${DB_USER}@/ferretdb?host=${store.socketDir}&port=${ports.mongo}`;
+          mongoProc = sup.spawn('mongo', mongo.bin, ['--handler=postgresql', `--postgresql-url=${url}`, `--listen-addr=127.0.0.1:${ports.mongo}`, `--state-dir=${mongoDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn']);
+        }
+        await sup.waitFor('mongo', () => mongoPing(ports.mongo), { svc: mongoProc, abort });
+        return mongoProc;
+      }),
+      sup.define('prometheus', async () => {
+        const prometheus = sup.spawn('prometheus', prometheusBin, [
+          `--config.file=${promConfig}`,
+          `--storage.tsdb.path=${join(dataDir, 'prometheus')}`,
+          '--storage.tsdb.retention.time=7d',
+          `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+        ]);
+        await sup.waitFor('prometheus', async () => (await httpStatus(`${urls.prometheus}/-/ready`)) === 200, { svc: prometheus, abort });
+        return prometheus;
+      }),
     ]);
 
     // Backends, all at once: each applies pending migrations under a Postgres advisory lock.
     if (withBackends) {
-      const backends = ports.backends.map((port, i) =>
-        sup.spawn(`backend-${i + 1}`, process.execPath, ['--enable-source-maps', backendEntry], {
-          cwd: join(root, 'backend'),
-          env: { ...process.env, ...backendEnv, INSTANCE_ID: `backend-${i + 1}`, PORT: String(port) },
-        }),
+      await Promise.all(
+        ports.backends.map((port, i) =>
+          sup.define(`backend-${i + 1}`, async () => {
+            const svc = sup.spawn(`backend-${i + 1}`, process.execPath, ['--enable-source-maps', backendEntry], {
+              cwd: join(root, 'backend'),
+              env: { ...process.env, ...backendEnv, INSTANCE_ID: `backend-${i + 1}`, PORT: String(port) },
+            });
+            await sup.waitFor(svc.name, async () => (await httpStatus(`${urls.backends[i]}/health/ready`)) === 200, { timeoutMs: 90_000, svc, abort });
+            return svc;
+          }),
+        ),
       );
-      await Promise.all(backends.map((svc, i) => sup.waitFor(svc.name, async () => (await httpStatus(`${urls.backends[i]}/health/ready`)) === 200, { timeoutMs: 90_000, svc, abort })));
     }
 
     const caddyDir = join(dataDir, 'caddy');
-    const caddy = sup.spawn('caddy', caddyBin, ['run', '--config', join(root, 'caddy', 'Caddyfile'), '--adapter', 'caddyfile'], {
-      cwd: caddyDir,
-      env: {
-        ...process.env,
-        CADDY_PORT: String(ports.http),
-        CADDY_ADMIN: ports.caddyAdmin ? `127.0.0.1:${ports.caddyAdmin}` : 'off',
-        // Without backends, one upstream nobody listens on keeps the Caddyfile valid.
-        BACKEND_UPSTREAMS: withBackends ? ports.backends.map((p) => `127.0.0.1:${p}`).join(' ') : '127.0.0.1:1',
-        FRONTEND_DIST: join(root, 'frontend', 'dist'),
-        HOME: caddyDir,
-        XDG_DATA_HOME: join(caddyDir, 'data'),
-        XDG_CONFIG_HOME: join(caddyDir, 'config'),
-      },
+    await sup.define('caddy', async () => {
+      const caddy = sup.spawn('caddy', caddyBin, ['run', '--config', join(root, 'caddy', 'Caddyfile'), '--adapter', 'caddyfile'], {
+        cwd: caddyDir,
+        env: {
+          ...process.env,
+          CADDY_PORT: String(ports.http),
+          CADDY_ADMIN: ports.caddyAdmin ? `127.0.0.1:${ports.caddyAdmin}` : 'off',
+          // Without backends, one upstream nobody listens on keeps the Caddyfile valid.
+          BACKEND_UPSTREAMS: withBackends ? ports.backends.map((p) => `127.0.0.1:${p}`).join(' ') : '127.0.0.1:1',
+          FRONTEND_DIST: join(root, 'frontend', 'dist'),
+          HOME: caddyDir,
+          XDG_DATA_HOME: join(caddyDir, 'data'),
+          XDG_CONFIG_HOME: join(caddyDir, 'config'),
+        },
+      });
+      await sup.waitFor('caddy', async () => {
+        const status = await httpStatus(`${urls.public}${withBackends ? '/health/ready' : '/'}`);
+        return withBackends ? status === 200 : status > 0;
+      }, { svc: caddy, abort });
+      return caddy;
     });
-    await sup.waitFor('caddy', async () => {
-      const status = await httpStatus(`${urls.public}${withBackends ? '/health/ready' : '/'}`);
-      return withBackends ? status === 200 : status > 0;
-    }, { svc: caddy, abort });
   } catch (err) {
     await sup.stop();
     throw err;
@@ -599,7 +696,14 @@ export async function startCluster(opts = {}) {
     mongoKind: mongo.kind,
     backendEnv,
     startedInMs: Date.now() - started,
-    services: () => [...sup.services.values()].map(({ name, pid, logFile, exit }) => ({ name, pid, logFile, exit })),
+    services: () => [...sup.services.values()].map(({ name, pid, logFile, exit, deliberate }) => ({ name, pid, logFile, exit, deliberate: deliberate === true })),
+    kill: (name, sig) => sup.kill(name, sig),
+    start: (name) => sup.relaunch(name),
+    restart: async (name, { signal: sig } = {}) => {
+      const stopped = await sup.kill(name, sig);
+      const started = await sup.relaunch(name);
+      return { ...stopped, pid: started.pid, stoppedPid: stopped.pid, readyInMs: started.readyInMs };
+    },
     stop: () => sup.stop(),
   };
 }
@@ -747,7 +851,7 @@ async function cliStart(opts) {
     `  prometheus  ${urls.prometheus}`,
     `  postgres    ${urls.postgres}`,
     `  redis       ${urls.redis}`,
-    `  mongo       ${urls.mongo}  (${cluster.mongoKind === 'mongod' ? 'mongod' : 'FerretDB'})`,
+    `  mongo       ${urls.mongo}  (${cluster.mongoKind === 'mongod' ? 'mongod' : 'FerretDB over its own PostgreSQL'})`,
     `  data, logs  ${dataDir}  (logs/<service>.log)`,
     '',
     'Ctrl-C stops everything.',

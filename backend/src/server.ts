@@ -26,7 +26,7 @@ import { applyMigrations } from './infra/postgres/migrate.js';
 import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
-import { authenticateSockets, createSocketNotifier, createSocketServer } from './realtime/socket-server.js';
+import { authenticateSockets, createSocketNotifier, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
 
 export interface CobaltServer {
   httpServer: Server;
@@ -112,6 +112,10 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const writeLock = createUserWriteLock(redis, { enabled: storeNeedsWriteLock });
   const todos = createTodoService({ todos: todoRepository, idempotency, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
+  metrics.setDependencyProbe(async () => {
+    const { checks } = await health.readiness();
+    return { postgres: checks.postgres === 'up', mongodb: checks.mongodb === 'up', redis: checks.redis === 'up' };
+  });
   const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
   const authLimits = {
     perIp: limiter('auth', config.auth.rateLimitPerMinute),
@@ -150,6 +154,9 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     async stop() {
       const step = (name: string) => logger.debug(`shutdown: ${name}`);
       health.stopAccepting();
+      // Socket writes under way finish (and are acknowledged) first; new ones are refused.
+      await drainSocketEvents(io, config.shutdown.drainMs);
+      step('socket events drained');
       // Closing the transports (not a Socket.IO disconnect, which tells clients to stay away)
       // makes clients reconnect by themselves, through the balancer, to another instance.
       io.engine.close();

@@ -54,7 +54,24 @@ describe('caddy/Caddyfile (local cluster)', () => {
     expect(server.listen).toEqual([':18089']);
     const api = proxyFor(server, '/api/*');
     expect(api.upstreams.map((u: Json) => u.dial)).toEqual(['127.0.0.1:13001', '127.0.0.1:13002', '127.0.0.1:13003']);
-    expect(api.health_checks.active.uri).toBe('/health/ready');
+    // Routed on whether an instance takes work, not on shared stores (a store outage must not pull them all).
+    expect(api.health_checks.active.uri).toBe('/health/accepting');
+    expect(api.health_checks.passive.unhealthy_status).toBeUndefined();
+    // With no backend to answer, API clients still get the contract's envelope with its stable code.
+    const bodies: Json[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node && typeof node === 'object') {
+        const n = node as Json;
+        if (n.handler === 'static_response' && typeof n.body === 'string' && n.body.startsWith('{"')) bodies.push({ status: n.status_code, body: JSON.parse(n.body) });
+        Object.values(n).forEach(collect);
+      }
+    };
+    collect(server.errors.routes);
+    expect(bodies).toEqual([
+      { status: 503, body: { errors: [{ message: expect.any(String), extensions: { code: 'UNAVAILABLE' } }] } },
+      { status: 503, body: { error: { code: 'UNAVAILABLE', message: expect.any(String) } } },
+    ]);
     expect(proxyFor(server, '/socket.io/*').load_balancing.selection_policy).toMatchObject({ policy: 'cookie', name: 'cobalt_lb' });
     expect(responseFor(server, '/metrics')).toMatchObject({ handler: 'static_response', status_code: 404 });
   });

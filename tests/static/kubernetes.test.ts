@@ -58,7 +58,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const deployment = find('Deployment', 'cobalt-backend');
     const pod = deployment.spec.template.spec;
     const backend = pod.containers.find((c: Json) => c.name === 'backend');
-    expect(backend.readinessProbe.httpGet.path).toBe('/health/ready');
+    expect(backend.readinessProbe.httpGet.path).toBe('/health/accepting');
     expect(backend.livenessProbe.httpGet.path).toBe('/health/live');
     expect(backend.startupProbe.httpGet.path).toBe('/health/live');
     const preStop: string[] = backend.lifecycle.preStop.exec.command;

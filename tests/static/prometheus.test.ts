@@ -34,7 +34,7 @@ describe('Prometheus configuration', () => {
       const files = CONFIGS.filter((f) => kubernetesSd || !f.includes('kubernetes'));
       const res = run(bin, ['check', 'config', ...files]);
       expect(res.code, res.output).toBe(0);
-      expect(res.output).toContain('SUCCESS: 7 rules found');
+      expect(res.output).toContain('SUCCESS: 8 rules found');
     });
   }
 
@@ -137,6 +137,6 @@ describe('alert rules', () => {
     cpSync(repoPath('prometheus', 'rules'), join(tmp, 'rules'), { recursive: true });
     const res = run(tools().promtool3, ['check', 'config', join(tmp, 'prometheus.yml')]);
     expect(res.code, res.output).toBe(0);
-    expect(res.output).toContain('SUCCESS: 7 rules found');
+    expect(res.output).toContain('SUCCESS: 8 rules found');
   });
 });

@@ -6,8 +6,26 @@ export function createMetrics(instanceId: string) {
   registry.setDefaultLabels({ instance_id: instanceId });
   client.collectDefaultMetrics({ register: registry });
 
+  // Filled in at each scrape by the readiness probe (see setDependencyProbe): whether this
+  // instance reaches each store. Load balancers do not route on it (one store outage hits every
+  // instance alike), so this is what alerts on store outages.
+  let dependencyProbe: (() => Promise<Record<string, boolean>>) | undefined;
+  new client.Gauge({
+    name: 'cobalt_dependency_up',
+    help: 'Whether this instance reaches the dependency (1) or not (0), probed at scrape time',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+    async collect() {
+      if (!dependencyProbe) return;
+      for (const [dependency, up] of Object.entries(await dependencyProbe())) this.set({ dependency }, up ? 1 : 0);
+    },
+  });
+
   return {
     registry,
+    setDependencyProbe(probe: () => Promise<Record<string, boolean>>): void {
+      dependencyProbe = probe;
+    },
     httpRequestDuration: new client.Histogram({
       name: 'cobalt_http_request_duration_seconds',
       help: 'HTTP request duration, labelled by route template (never the raw path)',

@@ -61,6 +61,25 @@ export function createSocketServer(deps: {
     logger.warn('socket.io adapter error', errorFields(error));
   });
 
+  // While an instance's link to Redis is down, what it publishes and what it should receive is
+  // gone for good (pub/sub keeps nothing). When the link is back its clients, or every client for
+  // a lost publisher link, are told to catch up with `sync`; the change log has it all.
+  const onRecovery = (client: Redis, link: 'sub' | 'pub', announce: () => void) => {
+    let lost = false;
+    client.on('close', () => {
+      lost = true;
+    });
+    client.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      logger.info('realtime link to redis is back: asking clients to sync', { link });
+      metrics.broadcasts.inc({ event: 'sync:required' });
+      announce();
+    });
+  };
+  onRecovery(deps.subClient, 'sub', () => io.local.emit('sync:required', { reason: 'fanout_resumed' }));
+  onRecovery(deps.pubClient, 'pub', () => io.emit('sync:required', { reason: 'fanout_resumed' }));
+
   return io;
 }
 
@@ -135,6 +154,42 @@ class TokenExpiry {
 
 type Handler<T> = (identity: Identity, payload: unknown) => Promise<T>;
 
+/** Client events being handled on one server, and whether it still takes new ones (see drainSocketEvents). */
+interface EventWork {
+  running: number;
+  draining: boolean;
+  idle: Set<() => void>;
+}
+const eventWork = new WeakMap<object, EventWork>();
+function workOf(server: object): EventWork {
+  let work = eventWork.get(server);
+  if (!work) {
+    work = { running: 0, draining: false, idle: new Set() };
+    eventWork.set(server, work);
+  }
+  return work;
+}
+
+/**
+ * Shutdown step: new client events are answered `UNAVAILABLE` (the client retries elsewhere with
+ * the same clientMutationId), and the events already running get up to `graceMs` to finish, so
+ * their outcome is stored and acknowledged before the transports and stores close.
+ */
+export async function drainSocketEvents(io: CobaltServer, graceMs: number): Promise<void> {
+  const work = workOf(io);
+  work.draining = true;
+  if (work.running === 0) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, graceMs);
+    function done() {
+      clearTimeout(timer);
+      work.idle.delete(done);
+      resolve();
+    }
+    work.idle.add(done);
+  });
+}
+
 /**
  * Binds a client event to a use case: runs it in a log context, replies through the ack with
  * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is ignored
@@ -147,8 +202,11 @@ export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics:
       return;
     }
     const { identity } = socket.data;
+    const work = workOf(socket.nsp.server);
+    work.running++;
     void runWithContext({ requestId: randomUUID(), userId: identity.userId, sessionId: identity.sessionId }, async () => {
       try {
+        if (work.draining) throw new AppError('UNAVAILABLE', 'This instance is restarting; retry on the next connection', { retryAfterSeconds: 1 });
         await limiter?.consume(`user:${identity.userId}`);
         const data = await handler(identity, payload);
         metrics.socketEvents.inc({ event, outcome: 'ok' });
@@ -158,6 +216,8 @@ export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics:
         if (appError.code === 'INTERNAL') logger.error('socket event failed', { event, ...errorFields(appError.cause ?? appError) });
         metrics.socketEvents.inc({ event, outcome: appError.code });
         ack({ error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } });
+      } finally {
+        if (--work.running === 0) for (const done of [...work.idle]) done();
       }
     });
   });

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
+import { PENDING_LEASE_MS } from '../../src/components/idempotency/idempotency-store.js';
 import { keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
 import { services } from '../support/env.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +106,40 @@ describe('idempotent writes', () => {
     const sync = await listener.emitWithAck('sync', { since: created.seq - 1 });
     expect(sync.data.changes).toEqual([{ type: 'todo:created', todo: expect.objectContaining({ id }), seq: created.seq }]);
     const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'half written');
+    expect(matching).toHaveLength(1);
+    listener.close();
+  });
+
+  /** The record a first attempt leaves while it runs, as if its instance died `ageMs` after taking the key. */
+  async function leavePendingKey(key: string, title: string, ageMs: number): Promise<void> {
+    const fingerprint = createHash('sha256').update(JSON.stringify(['todo:create', { title }])).digest('hex');
+    const mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
+    try {
+      await mongo.collection('idempotency_keys').insertOne({ _id: `${user.id}:${key}` as never, fingerprint, state: 'pending', claim: randomUUID(), createdAt: new Date(Date.now() - ageMs) });
+    } finally {
+      await mongo.close();
+    }
+  }
+
+  it('when a retry comes while the first attempt still holds the key, then it is told to retry after the rest of the lease', async () => {
+    const key = randomUUID();
+    await leavePendingKey(key, 'in flight', 1000);
+    const retry = await post(apiB, key, { title: 'in flight' });
+    expect(retry.status).toBe(409);
+    expect(retry.body.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'in_progress' } });
+    expect(Number(retry.headers.get('retry-after'))).toBe(Math.ceil((PENDING_LEASE_MS - 1000) / 1000));
+  });
+
+  it('when the first attempt died holding the key (its instance was killed), then a retry after the lease takes it over and applies the write once', async () => {
+    const key = randomUUID();
+    await leavePendingKey(key, 'orphaned', PENDING_LEASE_MS + 1000);
+    const listener = await connectSocket(a.url, user.accessToken);
+    const retry = await post(apiB, key, { title: 'orphaned' });
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(keyedTodoId(user.id, key));
+    await listener.waitFor('todo:created', (p) => p.todo.id === retry.body.id);
+    expect((await post(apiA, key, { title: 'orphaned' })).body).toEqual(retry.body);
+    const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'orphaned');
     expect(matching).toHaveLength(1);
     listener.close();
   });

@@ -24,6 +24,13 @@ describe('health, metrics and stored logs', () => {
     const ready = await api.get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ postgres: 'up', mongodb: 'up', redis: 'up', accepting: 'up' });
+    const accepting = await api.get('/health/accepting');
+    expect([accepting.status, accepting.body]).toEqual([200, { status: 'ok', instance: 'obs-1' }]);
+  });
+
+  it('when scraped, then /metrics says which stores this instance reaches', async () => {
+    const text = (await api.get('/metrics')).body as string;
+    for (const dependency of ['postgres', 'mongodb', 'redis']) expect(text).toMatch(new RegExp(`cobalt_dependency_up\\{[^}]*dependency="${dependency}"[^}]*\\} 1`));
   });
 
   it('when requests were served, then /metrics labels durations by route template, never the raw path', async () => {

@@ -42,6 +42,9 @@ describe('when Postgres becomes unreachable and comes back', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await api.get('/api/sessions', user.accessToken)).status).toBe(503);
     expect((await api.get('/health/ready')).body.checks).toMatchObject({ postgres: 'down', mongodb: 'up', redis: 'up' });
+    // Still routed to: todos work, and the store outage is every instance's alike.
+    expect((await api.get('/health/accepting')).status).toBe(200);
+    expect((await api.get('/metrics')).body).toMatch(/cobalt_dependency_up\{[^}]*dependency="postgres"[^}]*\} 0/);
     const refused = await expectConnectRefused(server.url, { token: user.accessToken });
     expect(refused.data.code).toBe('UNAVAILABLE');
 

@@ -26,6 +26,8 @@ describe('when Redis goes away and comes back', () => {
   });
 
   it('then the instance stays up, answers not-ready, keeps writes flowing and rate limits per instance; and it recovers', { timeout: 40_000 }, async () => {
+    // Connected through the outage: it may miss other instances' events, so it is told to sync after.
+    const through = await connectSocket(server.url, user.accessToken);
     await redis.stop();
     const ready = await api.get('/health/ready');
     expect(ready.status).toBe(503);
@@ -47,6 +49,8 @@ describe('when Redis goes away and comes back', () => {
 
     await redis.start();
     expect(await waitForReady(api)).toBe(200);
+    expect(await through.waitFor('sync:required')).toEqual({ reason: 'fanout_resumed' });
+    through.close();
     // Fan-out works again without a restart.
     const socket = await connectSocket(server.url, user.accessToken);
     const todo = (await api.post('/api/todos', { title: 'after redis returned' }, user.accessToken)).body;

@@ -13,9 +13,9 @@ function fakeRepository() {
   const alive = (userId: string, id: string) => docs.find((d) => d.userId === userId && d._id.toHexString() === id && !d.deletedAt) ?? null;
   const entriesOf = (userId: string) => log.filter((e) => e.userId === userId);
   const repo: TodoRepository = {
-    async appendChange(userId, todoId, kind) {
+    async appendChange(userId, todoId, kind, mutationId) {
       const seq = (entriesOf(userId).at(-1)?.seq ?? 0) + 1;
-      log.push({ _id: new Types.ObjectId(), userId, seq, todoId, kind, at: new Date() });
+      log.push({ _id: new Types.ObjectId(), userId, seq, todoId, kind, at: new Date(), ...(mutationId ? { mutationId } : {}) });
       return seq;
     },
     async prune(userId, newestSeq) {
@@ -35,6 +35,7 @@ function fakeRepository() {
     },
     findOwned: async (userId, id) => docs.find((d) => d.userId === userId && d._id.toHexString() === id) ?? null,
     hasChange: async (userId, todoId, kind) => log.some((e) => e.userId === userId && e.todoId === todoId && e.kind === kind),
+    hasMutation: async (userId, mutationId) => log.some((e) => e.userId === userId && e.mutationId === mutationId),
     findAlive: async (userId, id) => alive(userId, id),
     findManyIncludingDeleted: async (userId, ids) => docs.filter((d) => d.userId === userId && ids.includes(d._id.toHexString())),
     async list(userId, q) {
@@ -80,7 +81,7 @@ describe('todo use cases', () => {
   beforeEach(() => {
     fake = fakeRepository();
     recorder = recordingNotifier();
-    service = createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write() }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
+    service = createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write({ resumed: false }) }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
   });
 
   it('when a todo is created, then it is announced once to its owner with a growing seq', async () => {
@@ -120,6 +121,40 @@ describe('todo use cases', () => {
     expect(fake.logOf('alice').map((e) => [e.todoId, e.kind])).toEqual([[first.id, 'created']]);
     expect(recorder.announced).toHaveLength(1);
     expect((await service.list(alice, {})).items).toHaveLength(1);
+  });
+
+  describe('a keyed write resumed after its first attempt died with its instance', () => {
+    // The idempotency store says `resumed` when it hands a dead attempt's key to a retry.
+    const resuming = () => createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write({ resumed: true }) }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
+
+    it('when the update had reached the change log, then it is not applied again and answers the current state', async () => {
+      const todo = await service.create(alice, { title: 'a' });
+      await service.update(alice, { id: todo.id, completed: true, clientMutationId: 'upd-key-0001' });
+      const replayed = await resuming().update(alice, { id: todo.id, completed: true, clientMutationId: 'upd-key-0001' });
+      expect(replayed).toMatchObject({ id: todo.id, completed: true, version: 2 });
+      expect(fake.logOf('alice').map((e) => e.kind)).toEqual(['created', 'updated']);
+      expect(recorder.announced).toHaveLength(2);
+    });
+
+    it('when the update had not been logged, then it is applied and logged once', async () => {
+      const todo = await service.create(alice, { title: 'a' });
+      const resumed = await resuming().update(alice, { id: todo.id, title: 'b', clientMutationId: 'upd-key-0002' });
+      expect(resumed).toMatchObject({ title: 'b', version: 2 });
+      expect(fake.logOf('alice').map((e) => [e.kind, e.mutationId])).toEqual([
+        ['created', undefined],
+        ['updated', 'upd-key-0002'],
+      ]);
+    });
+
+    it('when the delete had reached the change log, then the retry succeeds instead of answering NOT_FOUND', async () => {
+      const todo = await service.create(alice, { title: 'a' });
+      await service.remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' });
+      expect(await resuming().remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' })).toEqual({ id: todo.id });
+      expect(fake.logOf('alice').map((e) => e.kind)).toEqual(['created', 'deleted']);
+      expect(recorder.announced.map((a) => a.change.type)).toEqual(['todo:created', 'todo:deleted']);
+      // A different key is a different delete: the todo is gone.
+      await expect(resuming().remove(alice, { id: todo.id, clientMutationId: 'del-key-0002' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
   });
 
   it("when a keyed create's id belongs to another user, then it is refused", async () => {

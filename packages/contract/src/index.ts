@@ -108,7 +108,16 @@ export interface ServerToClientEvents {
   'todo:deleted': (payload: { id: string; seq: number }) => void;
   'session:created': (payload: { session: Omit<Session, 'current'> }) => void;
   'session:revoked': (payload: { sessionId: string }) => void;
+  /**
+   * Live events may have been missed: an instance's link to the others (Redis) was down and is
+   * back. The client runs `sync {since}` as after a reconnect, after a random pause of up to
+   * SYNC_HINT_JITTER_MS so that thousands of clients do not all ask at once.
+   */
+  'sync:required': (payload: { reason: 'fanout_resumed' }) => void;
 }
+
+/** Longest random pause before a client answers `sync:required` with `sync`. */
+export const SYNC_HINT_JITTER_MS = 1_000;
 
 export interface ClientToServerEvents {
   'todo:create': (payload: CreateTodoInput, ack: Ack<Todo>) => void;

@@ -29,6 +29,8 @@ export function createHealthChecks(deps: { db: Database; mongo: Connection; redi
     stopAccepting(): void {
       accepting = false;
     },
+    /** Whether this instance takes new work: true from start until shutdown begins. */
+    accepting: (): boolean => accepting,
     async readiness(): Promise<Readiness> {
       const [postgres, mongodb, redis] = await Promise.all([
         probe(() => deps.db.$queryRaw`SELECT 1`, deps.timeoutMs),

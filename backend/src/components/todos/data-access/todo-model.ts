@@ -46,6 +46,8 @@ export interface ChangeEntryDocument {
   todoId: string;
   kind: ChangeKind;
   at: Date;
+  /** The clientMutationId of the write that made it, when it had one (lets a resumed retry see it was applied). */
+  mutationId?: string;
 }
 
 const changeEntrySchema = new Schema<ChangeEntryDocument>(
@@ -55,6 +57,7 @@ const changeEntrySchema = new Schema<ChangeEntryDocument>(
     todoId: { type: String, required: true },
     kind: { type: String, required: true, enum: ['created', 'updated', 'deleted'] },
     at: { type: Date, required: true },
+    mutationId: { type: String },
   },
   { collection: 'todo_changes', versionKey: false, strict: 'throw', writeConcern: durable },
 );

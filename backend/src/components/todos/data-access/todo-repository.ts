@@ -39,11 +39,11 @@ export function createTodoRepository({ Todo, ChangeEntry }: TodoModels, options:
 
   return {
     /** Appends to the user's change log and returns the seq it got. */
-    async appendChange(userId: string, todoId: string, kind: ChangeKind): Promise<number> {
+    async appendChange(userId: string, todoId: string, kind: ChangeKind, mutationId?: string): Promise<number> {
       for (let attempt = 0; attempt < MAX_SEQ_CLAIMS; attempt++) {
         const seq = (await lastEntrySeq(userId)) + 1;
         try {
-          await ChangeEntry.create({ userId, seq, todoId, kind, at: new Date() });
+          await ChangeEntry.create({ userId, seq, todoId, kind, at: new Date(), ...(mutationId ? { mutationId } : {}) });
         } catch (error) {
           if (isDuplicateKey(error)) continue; // another write of this user took `seq`; take the next
           throw error;
@@ -85,6 +85,11 @@ export function createTodoRepository({ Todo, ChangeEntry }: TodoModels, options:
 
     async hasChange(userId: string, todoId: string, kind: ChangeKind): Promise<boolean> {
       return (await ChangeEntry.exists({ userId, todoId, kind })) !== null;
+    },
+
+    /** Whether the write with this clientMutationId reached the change log (its last step). */
+    async hasMutation(userId: string, mutationId: string): Promise<boolean> {
+      return (await ChangeEntry.exists({ userId, mutationId })) !== null;
     },
 
     findAlive: (userId: string, id: string): Promise<TodoDocument | null> => Todo.findOne(alive(userId, id)).lean(),

@@ -8,7 +8,7 @@ import { audit } from '../../audit/audit.js';
 import type { Identity } from '../../auth/domain/tokens.js';
 import { toTodo, type TodoRepository } from '../data-access/todo-repository.js';
 import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
-import type { IdempotencyStore } from '../../idempotency/idempotency-store.js';
+import type { Attempt, IdempotencyStore } from '../../idempotency/idempotency-store.js';
 
 /** The todo id a keyed create gets: the same for every attempt with that key. */
 export const keyedTodoId = (userId: string, clientMutationId: string): string =>
@@ -42,11 +42,11 @@ export function createTodoService({ todos, idempotency, writeLock, notifier, max
     const id = clientMutationId ? keyedTodoId(identity.userId, clientMutationId) : undefined;
     const written = await writeLock(identity.userId, async () => {
       const inserted = await todos.insert(identity.userId, title, id);
-      if (inserted) return { todo: toTodo(inserted), seq: await todos.appendChange(identity.userId, inserted._id.toHexString(), 'created') };
+      if (inserted) return { todo: toTodo(inserted), seq: await todos.appendChange(identity.userId, inserted._id.toHexString(), 'created', clientMutationId) };
       const existing = await todos.findOwned(identity.userId, id!);
       if (!existing) throw new AppError('CONFLICT', 'This clientMutationId belongs to another request');
       if (await todos.hasChange(identity.userId, id!, 'created')) return { todo: toTodo(existing), seq: null };
-      return { todo: toTodo(existing), seq: await todos.appendChange(identity.userId, id!, 'created') };
+      return { todo: toTodo(existing), seq: await todos.appendChange(identity.userId, id!, 'created', clientMutationId) };
     });
     if (written.seq !== null) {
       announce(identity.userId, { type: 'todo:created', todo: written.todo, seq: written.seq });
@@ -55,36 +55,53 @@ export function createTodoService({ todos, idempotency, writeLock, notifier, max
     return written.todo;
   }
 
-  async function updateTodo(identity: Identity, input: unknown): Promise<Todo> {
+  /**
+   * Whether a resumed keyed write (its first attempt died with its instance) was applied in full
+   * already: its change entry, the write's last step, carries its key.
+   */
+  const alreadyApplied = (identity: Identity, clientMutationId: string | undefined, attempt: Attempt | undefined) =>
+    clientMutationId !== undefined && attempt?.resumed === true ? todos.hasMutation(identity.userId, clientMutationId) : Promise.resolve(false);
+
+  async function updateTodo(identity: Identity, input: unknown, clientMutationId?: string, attempt?: Attempt): Promise<Todo> {
     const { id, ...patch } = parseInput(updateTodoInput, input);
-    const { todo, seq } = await writeLock(identity.userId, async () => {
+    const written = await writeLock(identity.userId, async () => {
+      if (await alreadyApplied(identity, clientMutationId, attempt)) {
+        const doc = await todos.findOwned(identity.userId, id);
+        if (!doc) throw notFound('Todo');
+        return { todo: toTodo(doc), seq: null };
+      }
       // Scoped to the owner: a stranger's id and a missing id are the same NOT_FOUND.
       const doc = await todos.update(identity.userId, id, patch);
       if (!doc) throw notFound('Todo');
-      return { todo: toTodo(doc), seq: await todos.appendChange(identity.userId, id, 'updated') };
+      return { todo: toTodo(doc), seq: await todos.appendChange(identity.userId, id, 'updated', clientMutationId) };
     });
-    announce(identity.userId, { type: 'todo:updated', todo, seq });
-    audit('todo.updated', { todoId: id, seq, fields: Object.keys(patch) });
-    return todo;
+    if (written.seq !== null) {
+      announce(identity.userId, { type: 'todo:updated', todo: written.todo, seq: written.seq });
+      audit('todo.updated', { todoId: id, seq: written.seq, fields: Object.keys(patch) });
+    }
+    return written.todo;
   }
 
-  async function removeTodo(identity: Identity, input: unknown): Promise<{ id: string }> {
+  async function removeTodo(identity: Identity, input: unknown, clientMutationId?: string, attempt?: Attempt): Promise<{ id: string }> {
     const { id } = parseInput(deleteTodoInput, input);
     const seq = await writeLock(identity.userId, async () => {
+      if (await alreadyApplied(identity, clientMutationId, attempt)) return null;
       if (!(await todos.markDeleted(identity.userId, id))) throw notFound('Todo');
-      return todos.appendChange(identity.userId, id, 'deleted');
+      return todos.appendChange(identity.userId, id, 'deleted', clientMutationId);
     });
-    announce(identity.userId, { type: 'todo:deleted', id, seq });
-    audit('todo.deleted', { todoId: id, seq });
+    if (seq !== null) {
+      announce(identity.userId, { type: 'todo:deleted', id, seq });
+      audit('todo.deleted', { todoId: id, seq });
+    }
     return { id };
   }
 
   /** A write with a `clientMutationId` goes through the idempotency store; others run as they are. */
-  function once<T>(identity: Identity, operation: string, input: unknown, write: (identity: Identity, input: unknown, key?: string) => Promise<T>): Promise<T> {
+  function once<T>(identity: Identity, operation: string, input: unknown, write: (identity: Identity, input: unknown, key?: string, attempt?: Attempt) => Promise<T>): Promise<T> {
     if (input === null || typeof input !== 'object' || Array.isArray(input) || !('clientMutationId' in input)) return write(identity, input);
     const { clientMutationId, ...rest } = input as { clientMutationId: unknown };
     const key = parseInput(clientMutationIdSchema, clientMutationId);
-    return idempotency.run({ userId: identity.userId, key, operation, input: rest }, () => write(identity, rest, key));
+    return idempotency.run({ userId: identity.userId, key, operation, input: rest }, (attempt) => write(identity, rest, key, attempt));
   }
 
   return {

@@ -1,4 +1,4 @@
-import type { Todo } from '@cobalt/contract';
+import { SYNC_HINT_JITTER_MS, type Todo } from '@cobalt/contract';
 import { fromErrorBody } from '../../../lib/api-error';
 import type { LiveSocket } from '../../../lib/live-connection';
 import type { TodoStore } from '../stores/todo-store';
@@ -8,15 +8,19 @@ const RETRY_MS = 1_000;
 /**
  * Feeds the store from the socket: `todo:*` events as they come, and `sync {since}` after every
  * connect and reconnect (events arriving meanwhile are buffered by the store). A sync that fails
- * or times out is abandoned and asked again while the socket stays up. Returns the unbinding.
+ * or times out is abandoned and asked again while the socket stays up. `sync:required` (live
+ * events may have been missed) asks for one sync after a random pause. Returns the unbinding.
  */
-export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs: number): () => void {
+export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs: number, random: () => number = Math.random): () => void {
   let generation = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
+  let hinted: ReturnType<typeof setTimeout> | undefined;
 
   const sync = () => {
     const mine = ++generation;
     clearTimeout(retry);
+    clearTimeout(hinted);
+    hinted = undefined;
     const since = store.beginSync();
     socket
       .timeout(timeoutMs)
@@ -33,9 +37,16 @@ export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs
       });
   };
 
+  // Hints arriving while one is already scheduled are folded into it.
+  const onSyncRequired = () => {
+    if (hinted === undefined) hinted = setTimeout(sync, random() * SYNC_HINT_JITTER_MS);
+  };
+
   const onDisconnect = () => {
     generation++; // an answer can no longer come on this connection
     clearTimeout(retry);
+    clearTimeout(hinted);
+    hinted = undefined;
     store.abandonSync();
   };
   const onCreated = ({ todo, seq }: { todo: Todo; seq: number }) => store.receive({ type: 'todo:created', todo, seq });
@@ -47,15 +58,18 @@ export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs
   socket.on('todo:created', onCreated);
   socket.on('todo:updated', onUpdated);
   socket.on('todo:deleted', onDeleted);
+  socket.on('sync:required', onSyncRequired);
   if (socket.connected) sync();
 
   return () => {
     generation++;
     clearTimeout(retry);
+    clearTimeout(hinted);
     socket.off('connect', sync);
     socket.off('disconnect', onDisconnect);
     socket.off('todo:created', onCreated);
     socket.off('todo:updated', onUpdated);
     socket.off('todo:deleted', onDeleted);
+    socket.off('sync:required', onSyncRequired);
   };
 }

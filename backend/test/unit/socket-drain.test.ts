@@ -1,0 +1,63 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { Metrics } from '../../src/lib/metrics.js';
+import { bindSocketEvent, drainSocketEvents, type CobaltServer, type CobaltSocket } from '../../src/realtime/socket-server.js';
+
+/** The parts of a Socket.IO server socket that bindSocketEvent uses (unit tests only). */
+function fakeSocket(server: object) {
+  const socket = new EventEmitter() as EventEmitter & { data: unknown; nsp: { server: object } };
+  socket.data = { identity: { userId: 'u1', sessionId: 's1' }, expiresAt: Date.now() + 60_000 };
+  socket.nsp = { server };
+  return socket;
+}
+const metrics = { socketEvents: { inc: () => undefined } } as unknown as Metrics;
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Emits `event` as a client would and resolves with what the ack got. */
+const send = (socket: EventEmitter, event: string) =>
+  new Promise<unknown>((resolve) => {
+    socket.emit(event, {}, resolve);
+  });
+
+describe('socket events at shutdown', () => {
+  it('when a write is running as shutdown begins, then the drain waits for it and it is acknowledged; later events are refused UNAVAILABLE', async () => {
+    const server = {};
+    const socket = fakeSocket(server);
+    const release = deferred<{ id: string }>();
+    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => release.promise);
+
+    const ack = send(socket, 'todo:create');
+    let drained = false;
+    const drain = drainSocketEvents(server as CobaltServer, 5_000).then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drained).toBe(false);
+
+    expect(await send(socket, 'todo:create')).toEqual({ error: expect.objectContaining({ code: 'UNAVAILABLE' }) });
+    expect(drained).toBe(false);
+
+    release.resolve({ id: 't1' });
+    await drain;
+    expect(await ack).toEqual({ data: { id: 't1' } });
+  });
+
+  it('when a write outlasts the grace period, then the drain gives up on it at the deadline', async () => {
+    const server = {};
+    const socket = fakeSocket(server);
+    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => new Promise(() => undefined));
+    void send(socket, 'todo:create');
+    const started = Date.now();
+    await drainSocketEvents(server as CobaltServer, 100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+  });
+
+  it('when nothing is running, then the drain returns at once', async () => {
+    const started = Date.now();
+    await drainSocketEvents({} as CobaltServer, 5_000);
+    expect(Date.now() - started).toBeLessThan(50);
+  });
+});
