@@ -54,6 +54,12 @@ export function createSocketServer(deps: {
     adapter: createAdapter(deps.pubClient, deps.subClient, { key: 'cobalt#io' }),
   });
 
+  // Nothing here reads the handshake's HTTP request after the connection is made (identity is
+  // kept in socket.data), so engine.io need not keep it alive for the life of every socket.
+  io.engine.on('connection', (rawSocket: { request: unknown }) => {
+    rawSocket.request = null;
+  });
+
   // Errors of the adapter (Redis gone) are counted and logged, never thrown: the instance keeps
   // serving its own sockets, and fan-out resumes when ioredis reconnects.
   io.of('/').adapter.on('error', (error: unknown) => {

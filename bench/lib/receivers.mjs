@@ -1,0 +1,71 @@
+// The commands every receiving worker answers alike, whatever its transport: a connection
+// record is { user, device, instance, connected, drops, receipts }, and `close(conn)` ends one.
+import { emit } from './serve.mjs';
+
+export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
+  let watchTimer = null;
+
+  function counts() {
+    const byInstance = {};
+    let connected = 0;
+    for (const c of conns.map(snapshot)) {
+      if (!c.connected) continue;
+      connected++;
+      byInstance[c.instance] = (byInstance[c.instance] ?? 0) + 1;
+    }
+    return { total: conns.length, connected, byInstance };
+  }
+
+  return {
+    counts,
+
+    /** Starts a run: receipts of other runs are ignored from now on. */
+    begin({ run }) {
+      log.begin(run);
+      for (const c of conns) c.receipts.clear();
+      return counts();
+    },
+
+    /** How many times connections dropped, by the instance each first connected to. */
+    drops() {
+      const byOrigin = {};
+      for (const c of conns.map(snapshot)) if (c.drops) byOrigin[c.origin ?? c.instance] = (byOrigin[c.origin ?? c.instance] ?? 0) + c.drops;
+      return byOrigin;
+    },
+
+    /** Receipts so far (cheap: the parent polls it while deliveries drain). */
+    tally() {
+      let receipts = 0;
+      for (const c of conns) for (const n of c.receipts.values()) receipts += n;
+      return { receipts };
+    },
+
+    report() {
+      return log.report(conns.map(snapshot));
+    },
+
+    /** Sends `counts` events every `intervalMs` until unwatch. */
+    watch({ intervalMs = 100 }) {
+      clearInterval(watchTimer);
+      watchTimer = setInterval(() => emit('counts', counts()), intervalMs);
+      return counts();
+    },
+
+    unwatch() {
+      clearInterval(watchTimer);
+      watchTimer = null;
+      return counts();
+    },
+
+    closeAll() {
+      clearInterval(watchTimer);
+      const n = conns.length;
+      for (const c of conns.splice(0)) close(c);
+      return { closed: n };
+    },
+
+    exit() {
+      for (const c of conns) close(c);
+    },
+  };
+}

@@ -1,0 +1,249 @@
+// Scenario 1, fan-out: U users x D devices connected, writes at R/s, and every device of the
+// writing user must receive each write exactly once. Latency runs from the write's send (taken
+// in the writing process) to each receipt (taken in the receiving process), on the machine's
+// monotonic clock, which all processes share.
+import { randomBytes } from 'node:crypto';
+import { caddyCookieFor, cpuDelta, machineBusySeconds, processTree, sampleProcesses } from '../lib/cluster.mjs';
+import { summarize } from '../lib/stats.mjs';
+import { sleep } from '../lib/serve.mjs';
+import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
+
+/**
+ * Cobalt: Socket.IO receivers through Caddy, spread evenly over the backends; writes over REST,
+ * GraphQL and sockets. `extraPids`: processes outside the cluster to count CPU for (a store).
+ */
+export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = {}) {
+  const instances = cluster.ports.backends.map((port, i) => ({ name: `backend-${i + 1}`, cookie: caddyCookieFor(`127.0.0.1:${port}`) }));
+  return {
+    kind: 'cobalt',
+    label,
+    receiverWorker: 'socket-client',
+    /** Device d of user u sits on instance (u + d) mod N, so each user's devices span the instances. */
+    device(account, d) {
+      const target = instances[(account.user + d) % instances.length];
+      return { user: account.user, device: d, token: account.tokens[d % account.tokens.length], want: target.name, cookie: target.cookie };
+    },
+    connectArgs: (devices, extra = {}) => ({ baseUrl: cluster.urls.public, devices, ...extra }),
+    /** Starts the writer process; `run()` then writes 2/3 of the rate over HTTP and 1/3 from the receivers' sockets. */
+    async writers() {
+      const writer = await startWorker('http-writer');
+      return {
+        pids: { 'http-writer': writer.pid },
+        async run({ run, rate, durationMs, accounts, receivers, usersByWorker }) {
+          const users = accounts.map((a) => ({ user: a.user, token: a.tokens[0] }));
+          const socketRate = rate / 3;
+          const jobs = [writer.call('write', { baseUrl: cluster.urls.public, run, rate: rate - socketRate, durationMs, users, channels: ['r', 'g'], writerId: 'h' }, durationMs + 60_000)];
+          receivers.forEach((w, k) => {
+            const mine = usersByWorker[k];
+            const share = (socketRate * mine.length) / accounts.length;
+            if (mine.length && share > 0) jobs.push(w.call('write', { run, rate: share, durationMs, users: mine, writerId: `s${k}` }, durationMs + 60_000));
+          });
+          return Promise.all(jobs);
+        },
+        stop: () => writer.stop(),
+      };
+    },
+    sampleCpu: (extra) => sampleProcesses(cluster, { ...extra, ...extraPids }),
+  };
+}
+
+/** The peer: NATS over WebSocket, one subject per user, publishes over TCP. */
+export function natsTransport(peer) {
+  return {
+    kind: 'nats',
+    label: 'nats',
+    receiverWorker: 'nats-client',
+    device: (account, d) => ({ user: account.user, device: d }),
+    connectArgs: (devices, extra = {}) => ({ url: peer.wsUrl, token: peer.token, devices, ...extra }),
+    async writers() {
+      const writer = await startWorker('nats-writer');
+      return {
+        pids: { 'nats-writer': writer.pid },
+        run: async ({ run, rate, durationMs, accounts }) => [
+          await writer.call('write', { port: peer.port, token: peer.token, run, rate, durationMs, users: accounts.map((a) => a.user) }, durationMs + 60_000),
+        ],
+        stop: () => writer.stop(),
+      };
+    },
+    sampleCpu: (extra) => ({ 'nats-server': processTree(peer.pid()), ...Object.fromEntries(Object.entries(extra).map(([n, pid]) => [n, processTree(pid)])) }),
+  };
+}
+
+/** Connects every device of `accounts` through `transport` in `workers` processes (user u in worker u mod W). */
+export async function connectDevices(transport, accounts, { devicesPerUser, workers, reconnection = false, concurrency = 20 }) {
+  const receivers = await startWorkers(transport.receiverWorker, workers);
+  const usersByWorker = receivers.map(() => []);
+  const devicesByWorker = receivers.map(() => []);
+  accounts.forEach((a, i) => {
+    const k = i % workers;
+    usersByWorker[k].push(a.user);
+    for (let d = 0; d < devicesPerUser; d++) devicesByWorker[k].push(transport.device(a, d));
+  });
+  const started = performance.now();
+  const results = await Promise.all(receivers.map((w, k) => w.call('connect', transport.connectArgs(devicesByWorker[k], { reconnection, concurrency }), 600_000)));
+  const elapsedMs = performance.now() - started;
+  const byInstance = {};
+  for (const r of results) for (const [inst, n] of Object.entries(r.byInstance)) byInstance[inst] = (byInstance[inst] ?? 0) + n;
+  const connect = {
+    requested: devicesByWorker.reduce((a, l) => a + l.length, 0),
+    connected: results.reduce((a, r) => a + r.connected, 0),
+    failed: results.reduce((a, r) => a + r.failed, 0),
+    placedAsWanted: results.reduce((a, r) => a + r.placedAsWanted, 0),
+    errors: results.flatMap((r) => r.errors).slice(0, 5),
+    byInstance,
+    elapsedMs,
+    perSec: results.reduce((a, r) => a + r.connected, 0) / (elapsedMs / 1000),
+    handshakeMs: summarize(results.flatMap((r) => r.handshakeMs)),
+  };
+  return { receivers, usersByWorker, connect };
+}
+
+async function tally(receivers) {
+  const all = await Promise.all(receivers.map((w) => w.call('tally')));
+  return all.reduce((a, t) => a + t.receipts, 0);
+}
+
+/** Waits until `expected` receipts arrived, or none arrived for `quietMs` (at most `maxMs`). */
+async function drain(receivers, expected, { quietMs = 3_000, maxMs = 30_000 } = {}) {
+  const started = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const got = await tally(receivers);
+    if (got >= expected) break;
+    if (got !== last) {
+      last = got;
+      lastChange = Date.now();
+    }
+    if (Date.now() - lastChange > quietMs || Date.now() - started > maxMs) break;
+    await sleep(200);
+  }
+  await sleep(500); // room for a duplicate to show up
+  return Date.now() - started;
+}
+
+/**
+ * Compares what was written with what was received: every acknowledged write of user u must be
+ * received once by each of u's connected devices, and by nobody else.
+ */
+export function accountDeliveries(writes, reports) {
+  const writeUser = new Map();
+  for (const r of writes) for (const [user, nonce] of r.acked) writeUser.set(`${user}|${nonce}`, user);
+  const devicesOf = new Map();
+  const receivedBy = new Map();
+  let duplicated = 0;
+  let misdelivered = 0;
+  let unconfirmed = 0;
+  let drops = 0;
+  let received = 0;
+  for (const rep of reports) {
+    for (const c of rep.conns) {
+      devicesOf.set(c.user, (devicesOf.get(c.user) ?? 0) + 1);
+      drops += c.drops;
+      for (const [key, count] of c.receipts) {
+        received += count;
+        const user = writeUser.get(key);
+        if (user === undefined) unconfirmed += count;
+        else if (user !== c.user) misdelivered += count;
+        else {
+          receivedBy.set(key, (receivedBy.get(key) ?? 0) + 1);
+          duplicated += count - 1;
+        }
+      }
+    }
+  }
+  let expected = 0;
+  let lost = 0;
+  for (const [key, user] of writeUser) {
+    const want = devicesOf.get(user) ?? 0;
+    expected += want;
+    lost += Math.max(0, want - (receivedBy.get(key) ?? 0));
+  }
+  return { writes: writeUser.size, expected, received, lost, duplicated, misdelivered, unconfirmed, drops };
+}
+
+/**
+ * Runs one fan-out scenario end to end and resolves with its numbers.
+ * @param {{ name: string, transport: object, accounts: object[], devicesPerUser: number, rate: number,
+ *   durationMs: number, workers: number, hooks?: { beforeWrites?: Function, afterWrites?: Function },
+ *   log: (line: string) => void }} opts
+ */
+export async function runFanout({ name, transport, accounts, devicesPerUser, rate, durationMs, workers, hooks = {}, log }) {
+  log(`fan-out ${name}: connecting ${accounts.length * devicesPerUser} ${transport.kind} sockets (${accounts.length} users x ${devicesPerUser}) from ${workers} processes`);
+  const { receivers, usersByWorker, connect } = await connectDevices(transport, accounts, { devicesPerUser, workers });
+  try {
+    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    const run = randomBytes(4).toString('hex');
+    await Promise.all(receivers.map((w) => w.call('begin', { run })));
+    await sleep(500);
+    await hooks.beforeWrites?.();
+    const writers = await transport.writers();
+    const pids = { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...writers.pids };
+    const cpuBefore = transport.sampleCpu(pids);
+    const machineBefore = machineBusySeconds();
+    const t0 = performance.now();
+    log(`  writing ${rate}/s for ${durationMs / 1000} s`);
+    let writes;
+    let cpuAfter;
+    let writeMs;
+    let machinePercent;
+    try {
+      writes = await writers.run({ run, rate, durationMs, accounts, receivers, usersByWorker });
+      writeMs = performance.now() - t0;
+      cpuAfter = transport.sampleCpu(pids);
+      machinePercent = (100 * (machineBusySeconds() - machineBefore)) / (writeMs / 1000);
+    } finally {
+      await writers.stop();
+    }
+    await hooks.afterWrites?.();
+    const acked = writes.reduce((a, w) => a + w.acked.length, 0);
+    const expectedApprox = acked * devicesPerUser;
+    const drainMs = await drain(receivers, expectedApprox);
+    const reports = await Promise.all(receivers.map((w) => w.call('report', {}, 120_000)));
+
+    const deliveries = accountDeliveries(writes, reports);
+    const latByChannel = {};
+    for (const rep of reports) for (const [ch, list] of Object.entries(rep.latencies)) (latByChannel[ch] ??= []).push(...list);
+    const all = Object.values(latByChannel).flat();
+    // Latency by when the write was sent, in six slices of the run: does it grow as data piles up?
+    const sends = [];
+    for (const rep of reports) for (const [ch, list] of Object.entries(rep.sentAt)) list.forEach((t, i) => sends.push([t, rep.latencies[ch][i]]));
+    const firstSend = sends.reduce((a, [t]) => Math.min(a, t), Infinity);
+    const sliceUs = (durationMs * 1000) / 6;
+    const slices = Array.from({ length: 6 }, () => []);
+    for (const [t, lat] of sends) slices[Math.min(5, Math.max(0, Math.floor((t - firstSend) / sliceUs)))].push(lat);
+    const errors = {};
+    for (const w of writes) for (const [code, n] of Object.entries(w.errors)) errors[code] = (errors[code] ?? 0) + n;
+    const cpu = Object.fromEntries(Object.entries(cpuDelta(cpuBefore, cpuAfter)).map(([p, s]) => [p, (100 * s) / (writeMs / 1000)]));
+    const result = {
+      name,
+      peer: transport.kind,
+      server: transport.label,
+      sockets: connect.connected,
+      users: accounts.length,
+      devicesPerUser,
+      ratePerSec: rate,
+      durationS: durationMs / 1000,
+      connect,
+      writes: { offered: writes.reduce((a, w) => a + w.sent, 0), acked, errors, errorCount: Object.values(errors).reduce((a, n) => a + n, 0) },
+      deliveries,
+      latencyMs: summarize(all),
+      latencyBySliceMs: slices.map((l, i) => ({ fromS: Number(((i * sliceUs) / 1e6).toFixed(1)), ...summarize(l) })),
+      latencyByChannelMs: Object.fromEntries(Object.entries(latByChannel).map(([ch, l]) => [{ r: 'rest', g: 'graphql', s: 'socket', n: 'publish' }[ch] ?? ch, summarize(l)])),
+      ackMs: summarize(writes.flatMap((w) => (Array.isArray(w.ackMs) ? w.ackMs : [...(w.ackMs.r ?? []), ...(w.ackMs.g ?? [])]))),
+      generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
+      drainMs,
+      cpuPercent: cpu,
+      // Everything busy on the machine in that window, and the part no process of this scenario explains.
+      machineBusyPercent: machinePercent,
+      otherLoadPercent: Math.max(0, machinePercent - Object.values(cpu).reduce((a, v) => a + v, 0)),
+      staleReceipts: reports.reduce((a, r) => a + r.stale, 0),
+    };
+    const l = result.latencyMs;
+    log(`  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}`);
+    return result;
+  } finally {
+    await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));
+    await stopWorkers(receivers);
+  }
+}

@@ -1,0 +1,160 @@
+// Scenario 2, connection capacity: N idle authenticated sockets. Server RSS per socket (before
+// and after, from each backend's /metrics), CPU while idle, connect rate, and how long it takes
+// every socket to be connected again after one server restarts.
+import { cpuDelta, loadMeter, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
+import { sleep } from '../lib/serve.mjs';
+import { stopWorkers } from '../lib/workers.mjs';
+import { connectDevices } from './fanout.mjs';
+
+/** Cobalt's servers as the idle scenario sees them: three backends, measured through /metrics. */
+export function cobaltServers(cluster) {
+  return {
+    cluster,
+    async measure() {
+      const byInstance = await scrapeBackends(cluster);
+      const sum = (k) => Object.values(byInstance).reduce((a, m) => a + m[k], 0);
+      return { rssBytes: sum('rssBytes'), cpuSeconds: sum('cpuSeconds'), heapUsedBytes: sum('heapUsedBytes'), externalBytes: sum('externalBytes'), byInstance };
+    },
+    others: () => sampleProcesses(cluster),
+    restartTarget: 'backend-1',
+    async restart(name = 'backend-1') {
+      if (typeof cluster.restart !== 'function') throw new Error('scripts/cluster.mjs has no restart(name) helper');
+      const r = await cluster.restart(name);
+      return { stoppedInMs: r.exitedInMs, readyInMs: r.readyInMs };
+    },
+    /** Fresh processes, so the baseline holds no heap left over from earlier scenarios. */
+    async restartAll() {
+      for (let i = 1; i <= cluster.urls.backends.length; i++) await this.restart(`backend-${i}`);
+    },
+  };
+}
+
+/** The peer's one server process, measured from /proc. */
+export function natsServers(peer) {
+  return {
+    async measure() {
+      const p = processTree(peer.pid());
+      return { rssBytes: p.rssBytes, cpuSeconds: p.cpuSeconds, byInstance: { nats: p } };
+    },
+    others: () => ({}),
+    cluster: null,
+    pids: () => ({ 'nats-server': peer.pid() }),
+    restartTarget: 'nats-server',
+    restart: () => peer.restart(),
+    restartAll: () => peer.restart(),
+  };
+}
+
+function watchCounts(receivers) {
+  const latest = new Map();
+  const listeners = new Set();
+  const offs = receivers.map((w) =>
+    w.onEvent((event, data) => {
+      if (event !== 'counts') return;
+      latest.set(w.label, data);
+      // A total only once every worker has reported: a partial sum would look like a drop.
+      if (latest.size < receivers.length) return;
+      const total = [...latest.values()].reduce((a, c) => a + c.connected, 0);
+      for (const fn of listeners) fn(total);
+    }),
+  );
+  return {
+    onTotal: (fn) => listeners.add(fn),
+    stop: () => offs.forEach((off) => off()),
+  };
+}
+
+/**
+ * @param {{ name: string, transport: object, servers: object, accounts: object[], sockets: number,
+ *   workers: number, idleMs: number, settleMs?: number, reconnectTimeoutMs?: number, log: Function }} opts
+ */
+export async function runIdle({ name, transport, servers, accounts, sockets, workers, idleMs, settleMs = 5_000, reconnectTimeoutMs = 120_000, log }) {
+  const perUser = Math.ceil(sockets / accounts.length);
+  const users = accounts.slice(0, Math.ceil(sockets / perUser));
+  log(`idle ${name}: ${users.length * perUser} ${transport.kind} sockets (${users.length} users x ${perUser}) from ${workers} processes`);
+  await servers.restartAll();
+  await sleep(settleMs);
+  const before = await servers.measure();
+  const { receivers, connect } = await connectDevices(transport, users, { devicesPerUser: perUser, workers, reconnection: true, concurrency: 25 });
+  try {
+    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s (${Math.round(connect.perSec)}/s) ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    await sleep(settleMs);
+    const after = await servers.measure();
+    const othersBefore = servers.others();
+    const stopMeter = loadMeter(servers.cluster, { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...servers.pids?.() });
+    await sleep(idleMs);
+    const idleEnd = await servers.measure();
+    const othersCpu = cpuDelta(othersBefore, servers.others());
+    const load = stopMeter();
+    const n = connect.connected;
+    const result = {
+      name,
+      peer: transport.kind,
+      server: transport.label,
+      sockets: n,
+      requested: connect.requested,
+      failed: connect.failed,
+      errors: connect.errors,
+      users: users.length,
+      socketsPerUser: perUser,
+      byInstance: connect.byInstance,
+      connectSeconds: connect.elapsedMs / 1000,
+      connectPerSec: connect.perSec,
+      handshakeMs: connect.handshakeMs,
+      rssBeforeBytes: before.rssBytes,
+      rssAfterBytes: after.rssBytes,
+      rssPerSocketBytes: n ? (after.rssBytes - before.rssBytes) / n : null,
+      heapPerSocketBytes: n && after.heapUsedBytes !== undefined ? (after.heapUsedBytes - before.heapUsedBytes) / n : null,
+      externalPerSocketBytes: n && after.externalBytes !== undefined ? (after.externalBytes - before.externalBytes) / n : null,
+      rssByInstance: Object.fromEntries(Object.entries(after.byInstance).map(([k, m]) => [k, { before: before.byInstance[k]?.rssBytes, after: m.rssBytes }])),
+      idleSeconds: idleMs / 1000,
+      idleCpuPercent: (100 * (idleEnd.cpuSeconds - after.cpuSeconds)) / (idleMs / 1000),
+      otherLoadPercent: load.othersPercent,
+      idleCpuPercentOtherServices: Object.fromEntries(Object.entries(othersCpu).filter(([k]) => !k.startsWith('backend-')).map(([k, s]) => [k, (100 * s) / (idleMs / 1000)])),
+    };
+    log(`  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${(result.rssPerSocketBytes / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`);
+
+    // Restart one server; time until every socket is connected again.
+    const watcher = watchCounts(receivers);
+    await Promise.all(receivers.map((w) => w.call('watch', { intervalMs: 50 })));
+    let dropped = false;
+    let minConnected = n;
+    let allBackMs = null;
+    const t0 = performance.now();
+    const back = new Promise((resolve) => {
+      watcher.onTotal((total) => {
+        if (total < n) dropped = true;
+        minConnected = Math.min(minConnected, total);
+        if (dropped && total >= n && allBackMs === null) {
+          allBackMs = performance.now() - t0;
+          resolve();
+        }
+      });
+    });
+    log(`  restarting ${servers.restartTarget}`);
+    const restart = await servers.restart();
+    await Promise.race([back, sleep(reconnectTimeoutMs)]);
+    await Promise.all(receivers.map((w) => w.call('unwatch')));
+    watcher.stop();
+    const finalCounts = await Promise.all(receivers.map((w) => w.call('counts')));
+    const dropsByOrigin = {};
+    for (const d of await Promise.all(receivers.map((w) => w.call('drops')))) for (const [k, v] of Object.entries(d)) dropsByOrigin[k] = (dropsByOrigin[k] ?? 0) + v;
+    const reconnected = finalCounts.reduce((a, c) => a + c.connected, 0);
+    const byInstanceAfter = {};
+    for (const c of finalCounts) for (const [k, v] of Object.entries(c.byInstance)) byInstanceAfter[k] = (byInstanceAfter[k] ?? 0) + v;
+    result.restart = {
+      target: servers.restartTarget,
+      ...restart,
+      socketsDropped: n - minConnected,
+      reconnected,
+      allReconnectedMs: allBackMs,
+      byInstanceAfter,
+      dropsByOrigin,
+    };
+    log(`  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}`);
+    return result;
+  } finally {
+    await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));
+    await stopWorkers(receivers);
+  }
+}

@@ -1,0 +1,74 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain ESM script without types
+import { ROOT, setup } from '../../scripts/setup.mjs';
+// @ts-expect-error plain ESM script without types
+import { createAccounts, seedTodos } from '../../bench/lib/accounts.mjs';
+// @ts-expect-error plain ESM script without types
+import { startBenchCluster } from '../../bench/lib/cluster.mjs';
+// @ts-expect-error plain ESM script without types
+import { cobaltTransport, runFanout } from '../../bench/scenarios/fanout.mjs';
+// @ts-expect-error plain ESM script without types
+import { runHttp } from '../../bench/scenarios/http.mjs';
+
+/**
+ * A short run of the bench's fan-out and HTTP scenarios (bench/, docs/PERFORMANCE.md) on a
+ * cluster of its own, so the shared test cluster's data and limits do not weigh on it. It fails on
+ * a lost, duplicated or misdelivered event and on any error, never on a time: timings on shared
+ * machines are for `npm run bench` to report.
+ */
+// Below the ephemeral port range (32768+), apart from the bench's (31xxx) and the other suites'.
+const SMOKE_PORTS = { http: 32080, backends: [32001, 32002, 32003], postgres: 32432, redis: 32379, mongo: 32017, prometheus: 32090 };
+
+let cluster: any;
+let accounts: any[];
+
+beforeAll(async () => {
+  // Inside `npm test` the runner has installed and built everything already; BENCH_SETUP=0 skips it as for the bench.
+  if (!process.env.COBALT_TEST_HTTP_URL && process.env.BENCH_SETUP !== '0') await setup({ log: () => undefined });
+  const dataDir = join(ROOT, '.data', 'bench-smoke');
+  rmSync(dataDir, { recursive: true, force: true });
+  cluster = await startBenchCluster({ dataDir, ports: SMOKE_PORTS, owner: 'bench-smoke', env: { LOG_LEVEL: 'warn' }, log: () => undefined });
+  ({ accounts } = await createAccounts(cluster.urls.public, { users: 10, devices: 3, label: `smoke${Date.now().toString(36)}` }));
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('bench smoke', () => {
+  it('when 30 devices of 10 users get writes over REST, GraphQL and sockets, then every device of the writer receives each exactly once', async () => {
+    const result = await runFanout({ name: 'smoke', transport: cobaltTransport(cluster), accounts, devicesPerUser: 3, rate: 15, durationMs: 8_000, workers: 2, log: () => undefined });
+
+    expect(result.connect.errors).toEqual([]);
+    expect(result.connect.connected).toBe(30);
+    // Every instance holds some of them: the fan-out crosses instances through Redis.
+    expect(Object.keys(result.connect.byInstance).sort()).toEqual(['backend-1', 'backend-2', 'backend-3']);
+    expect(result.writes.errors).toEqual({});
+    expect(result.writes.acked).toBe(result.writes.offered);
+    expect(Object.keys(result.latencyByChannelMs).sort()).toEqual(['graphql', 'rest', 'socket']);
+    expect(result.deliveries).toMatchObject({ lost: 0, duplicated: 0, misdelivered: 0, unconfirmed: 0, drops: 0 });
+    expect(result.deliveries.received).toBe(result.writes.acked * 3);
+  });
+
+  it('when the REST list, REST create and GraphQL page run at fixed concurrency through Caddy and direct, then no request fails', async () => {
+    const [reader, ...writers] = accounts;
+    await seedTodos(cluster.urls.public, reader.tokens[0], 25);
+    const results = await runHttp({
+      targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0] },
+      reader: reader.tokens[0],
+      writers: writers.map((a: any) => a.tokens[0]),
+      connections: 5,
+      amount: 60,
+      warmupS: 0,
+      log: () => undefined,
+    });
+
+    for (const [endpoint, r] of Object.entries<any>(results)) {
+      for (const via of ['caddy', 'direct']) {
+        expect({ endpoint, via, requests: r[via].requests, errors: r[via].errors, non2xx: r[via].non2xx, sample: r[via].sample }).toEqual({ endpoint, via, requests: 60, errors: 0, non2xx: 0, sample: [] });
+      }
+    }
+  });
+});
