@@ -67,6 +67,11 @@ const envSchema = z.object({
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(24),
   /** Most change-log entries one `sync` replays before answering with a reset instead. */
   SYNC_MAX_CHANGES: z.coerce.number().int().min(1).default(1000),
+  /**
+   * Days a deleted todo's tombstone is kept. A sync that names a todo whose tombstone is gone
+   * still reports it deleted, so this bounds storage, not correctness.
+   */
+  TODO_TOMBSTONE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
 });
 
@@ -110,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
-    sync: { maxChanges: e.SYNC_MAX_CHANGES, logRetention: e.SYNC_LOG_RETENTION },
+    sync: { maxChanges: e.SYNC_MAX_CHANGES, logRetention: e.SYNC_LOG_RETENTION, tombstoneRetentionDays: e.TODO_TOMBSTONE_RETENTION_DAYS },
     idempotency: { retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
   };
 }

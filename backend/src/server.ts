@@ -11,7 +11,7 @@ import { createAuthRouter } from './components/auth/entry-points/rest.js';
 import { createHealthChecks } from './components/health/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
-import { createTodoRepository } from './components/todos/data-access/todo-repository.js';
+import { createTodoRepository, enforceTombstoneRetention } from './components/todos/data-access/todo-repository.js';
 import { createTodoService } from './components/todos/domain/todo-service.js';
 import { createIdempotencyStore } from './components/idempotency/idempotency-store.js';
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
@@ -79,6 +79,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const stopIdempotencyRetention = await idempotency.enforceRetention();
   const todoRepository = createTodoRepository(registerTodoModels(mongo), { logRetention: config.sync.logRetention });
   await todoRepository.ensureIndexes();
+  const stopTombstoneRetention = await enforceTombstoneRetention(mongo, config.sync.tombstoneRetentionDays);
 
   const http = createHttpApp(config, metrics);
   const httpServer = createServer(http.app);
@@ -167,6 +168,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       step('graphql stopped');
       stopLogRetention();
       stopIdempotencyRetention();
+      stopTombstoneRetention();
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();

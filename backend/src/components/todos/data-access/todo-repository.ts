@@ -1,5 +1,6 @@
 import type { Todo } from '@cobalt/contract';
-import { Types } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
+import { expireDocuments } from '../../../infra/mongo/expiry.js';
 import type { ChangeEntryDocument, ChangeKind, TodoDocument, TodoModels } from './todo-model.js';
 
 export const toTodo = (doc: TodoDocument): Todo => ({
@@ -16,6 +17,13 @@ export interface PageCursor {
   createdAt: number;
   id: string;
 }
+
+/**
+ * Removes deleted todos' tombstones `days` after their deletion. `sync` reports a todo whose
+ * document is gone as deleted, so this bounds storage without changing what clients see.
+ * Returns a stop function.
+ */
+export const enforceTombstoneRetention = (connection: Connection, days: number) => expireDocuments(connection, 'todos', 'deletedAt', days * 86_400);
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
 
