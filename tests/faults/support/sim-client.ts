@@ -426,6 +426,8 @@ interface HttpAnswer {
   status: number;
   body: any;
   retryAfterMs?: number;
+  /** Answered by Caddy itself (no `X-Instance-Id`): no backend took the request. */
+  fromProxy?: boolean;
 }
 
 export class HttpSimClient extends SimClient {
@@ -507,7 +509,9 @@ export class HttpSimClient extends SimClient {
         // Caddy's plain-text error page
       }
       const retryAfter = Number(res.headers.get('retry-after'));
-      return { status: res.status, body: parsed, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined };
+      // Every backend answer names its instance; Caddy's own answers (no backend could take the request) do not.
+      const fromProxy = res.headers.get('x-instance-id') === null;
+      return { status: res.status, body: parsed, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, fromProxy };
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       return { status: 0, body: { networkError: cause } };
@@ -518,6 +522,7 @@ export class HttpSimClient extends SimClient {
 /** The error code of an answer: the contract's code, or what the proxy or the network said. */
 function errorCodeOf(res: HttpAnswer): string {
   if (res.status === 0) return `network ${res.body?.networkError ?? 'error'}`;
+  if (res.fromProxy) return `proxy ${res.status}`;
   const body = res.body;
   if (body && typeof body === 'object') {
     if (body.error?.code) return body.error.code;
