@@ -483,15 +483,12 @@ async function startPostgres(sup, { name = 'postgres', dataDir, pgDir = join(dat
     if (who) chownSync(join(pgDir, 'pg_hba.conf'), who.uid, who.gid);
   }
 
-  const socketReachable = join(runDir, `.s.PGSQL.${port}`).length < 100;
-  if (!tcp && !socketReachable) throw new Error(`${name}: socket path under ${runDir} is too long`);
-  const svc = sup.spawn(name, join(bin, 'postgres'), ['-D', pgDir, '-p', String(port), '-h', tcp ? '127.0.0.1' : '', '-k', socketReachable ? runDir : ''], { env, ...asUser });
+  const svc = sup.spawn(name, join(bin, 'postgres'), ['-D', pgDir, '-p', String(port), '-h', tcp ? '127.0.0.1' : '', '-k', runDir], { env, ...asUser });
   const host = tcp ? '127.0.0.1' : runDir;
   const psql = (sql) => execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', host, '-p', String(port), '-U', DB_USER, '-d', 'postgres', '-tAc', sql], { env, timeout: 5_000 });
   await sup.waitFor(name, () => psql('SELECT 1').then(() => true, () => false), { timeoutMs: 30_000, svc, abort });
   const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${database}'`);
   if (stdout.trim() !== '1') await psql(`CREATE DATABASE ${database}`);
-  svc.socketDir = runDir;
   return svc;
 }
 
@@ -623,8 +620,8 @@ export async function startCluster(opts = {}) {
           // cluster's: a Postgres outage must not take the todo store with it, as in production
           // where MongoDB is a separate server. Its PostgreSQL handler pushes filters, sorts and
           // limits down to SQL; the SQLite handler decodes every document of a collection per query.
-          const store = await storeReady;
-          const url = `postgres://${DB_USER}@/ferretdb?host=${store.socketDir}&port=${ports.mongo}`;
+          await storeReady;
+          const url = `postgres://${DB_USER}@/ferretdb?host=${socketDirFor(dataDir, ports.mongo)}&port=${ports.mongo}`;
           mongoProc = sup.spawn('mongo', mongo.bin, ['--handler=postgresql', `--postgresql-url=${url}`, `--listen-addr=127.0.0.1:${ports.mongo}`, `--state-dir=${mongoDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn']);
         }
         await sup.waitFor('mongo', () => mongoPing(ports.mongo), { svc: mongoProc, abort });

@@ -289,8 +289,7 @@ export class SocketSimClient extends SimClient {
   close(): void {
     this.open = false;
     clearTimeout(this.handshakeTimer);
-    clearTimeout(this.syncRetry);
-    clearTimeout(this.hintTimer);
+    this.cancelPendingSync();
     this.socket?.disconnect();
   }
 
@@ -307,9 +306,7 @@ export class SocketSimClient extends SimClient {
 
   private onDisconnect(reason: string): void {
     this.syncGeneration++; // an answer can no longer come on this connection
-    clearTimeout(this.syncRetry);
-    clearTimeout(this.hintTimer);
-    this.hintTimer = undefined;
+    this.cancelPendingSync();
     this.replica.abandonSync();
     if (!this.open) return;
     this.pending = { clientId: this.id, from: this.instanceId, reason, at: Date.now() };
@@ -338,11 +335,16 @@ export class SocketSimClient extends SimClient {
     }, delay);
   }
 
-  private sync(): void {
-    const generation = ++this.syncGeneration;
+  /** No sync retry and no hinted sync pending any more. */
+  private cancelPendingSync(): void {
     clearTimeout(this.syncRetry);
     clearTimeout(this.hintTimer);
     this.hintTimer = undefined;
+  }
+
+  private sync(): void {
+    const generation = ++this.syncGeneration;
+    this.cancelPendingSync();
     const since = this.replica.beginSync();
     this.syncs++;
     this.socket

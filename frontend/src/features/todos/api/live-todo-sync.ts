@@ -15,12 +15,16 @@ export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs
   let generation = 0;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let hinted: ReturnType<typeof setTimeout> | undefined;
-
-  const sync = () => {
-    const mine = ++generation;
+  /** No retry and no hinted sync pending any more. */
+  const cancelPending = () => {
     clearTimeout(retry);
     clearTimeout(hinted);
     hinted = undefined;
+  };
+
+  const sync = () => {
+    const mine = ++generation;
+    cancelPending();
     const since = store.beginSync();
     socket
       .timeout(timeoutMs)
@@ -44,9 +48,7 @@ export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs
 
   const onDisconnect = () => {
     generation++; // an answer can no longer come on this connection
-    clearTimeout(retry);
-    clearTimeout(hinted);
-    hinted = undefined;
+    cancelPending();
     store.abandonSync();
   };
   const onCreated = ({ todo, seq }: { todo: Todo; seq: number }) => store.receive({ type: 'todo:created', todo, seq });
@@ -63,8 +65,7 @@ export function bindLiveTodoSync(store: TodoStore, socket: LiveSocket, timeoutMs
 
   return () => {
     generation++;
-    clearTimeout(retry);
-    clearTimeout(hinted);
+    cancelPending();
     socket.off('connect', sync);
     socket.off('disconnect', onDisconnect);
     socket.off('todo:created', onCreated);
