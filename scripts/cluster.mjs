@@ -15,10 +15,10 @@
 // logs/<service>.log, pids/<service>.pid, secrets/jwt_secret and cluster.json (what is running).
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findPostgresBin, mongoServer, ROOT, setup, which } from './setup.mjs';
@@ -429,24 +429,58 @@ function postgresIdentity() {
   return user;
 }
 
-/** Every ancestor of `dir` must be searchable by an unprivileged user, or Postgres cannot reach its data. */
-function assertTraversable(dir) {
-  for (let d = dirname(dir); ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new Error(`PostgreSQL runs as user "${PG_OS_USER}", which cannot enter ${d} (mode ${(statSync(d).mode & 0o777).toString(8)}). Use a data dir outside it (COBALT_DATA_DIR) or chmod o+x ${d}.`);
-    }
-    if (d === dirname(d)) return;
+/** Whether `dir` and every ancestor of it are searchable by an unprivileged user (Postgres must reach its data). */
+function traversable(dir) {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
   }
 }
 
 /**
- * Unix socket directory of a PostgreSQL server: `<dataDir>/run` when its socket path fits the
- * ~107-byte limit, else a directory under /tmp named after the data dir.
+ * Where an unprivileged Postgres keeps what would go under `dataDir` when it cannot reach
+ * `dataDir` (a data dir inside a private directory, such as one made by `mktemp -d`): a directory
+ * of its own, named after the data dir, in the world-searchable /var/tmp.
  */
-function socketDirFor(dataDir, port) {
+const outsideDir = (dataDir) => join('/var/tmp', `cobalt-${createHash('sha1').update(resolve(dataDir)).digest('hex').slice(0, 12)}`);
+
+/**
+ * Unix socket directory of a PostgreSQL server: `<dataDir>/run` when the server can reach it and
+ * its socket path fits the ~107-byte limit, else a directory under /tmp named after the data dir.
+ */
+function socketDirFor(dataDir, port, reachable = true) {
   const runDir = join(dataDir, 'run');
-  if (join(runDir, `.s.PGSQL.${port}`).length < 100) return runDir;
+  if (reachable && join(runDir, `.s.PGSQL.${port}`).length < 100) return runDir;
   return join('/tmp', `cobalt-run-${createHash('sha1').update(dataDir).digest('hex').slice(0, 12)}`);
+}
+
+/**
+ * The data directory a Postgres server runs on: `pgDir` itself, or, when the server cannot reach
+ * it, the same place under outsideDir() with `pgDir` a link to it. A data dir removed with its
+ * link starts afresh: a target without its link is emptied first.
+ */
+function postgresDataDir(dataDir, pgDir, reachable) {
+  if (reachable) return pgDir;
+  // What data dirs removed since left behind there goes first (each names its data dir).
+  for (const entry of readdirSync('/var/tmp').filter((e) => e.startsWith('cobalt-'))) {
+    const origin = join('/var/tmp', entry, 'data-dir');
+    if (existsSync(origin) && !existsSync(readFileSync(origin, 'utf8'))) rmSync(join('/var/tmp', entry), { recursive: true, force: true });
+  }
+  mkdirSync(outsideDir(dataDir), { recursive: true });
+  writeFileSync(join(outsideDir(dataDir), 'data-dir'), resolve(dataDir));
+  const target = join(outsideDir(dataDir), relative(dataDir, pgDir));
+  const linked = existsSync(pgDir) && lstatSync(pgDir).isSymbolicLink() && readlinkSync(pgDir) === target;
+  if (!linked) {
+    rmSync(pgDir, { recursive: true, force: true });
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(dirname(pgDir), { recursive: true });
+    symlinkSync(target, pgDir);
+  }
+  for (let d = dirname(target); d !== '/var/tmp' && d !== dirname(d); d = dirname(d)) {
+    mkdirSync(d, { recursive: true });
+    chmodSync(d, 0o755);
+  }
+  return target;
 }
 
 /**
@@ -454,15 +488,15 @@ function socketDirFor(dataDir, port) {
  * answers and `database` exists. `tcp: false` listens on its Unix socket only (`port` then just
  * names the socket file).
  */
-async function startPostgres(sup, { name = 'postgres', dataDir, pgDir = join(dataDir, 'postgres'), port, database = DB_NAME, tcp = true, abort }) {
+async function startPostgres(sup, { name = 'postgres', dataDir, pgDir: linkDir = join(dataDir, 'postgres'), port, database = DB_NAME, tcp = true, reachable, abort }) {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (run node scripts/setup.mjs)');
-  const runDir = socketDirFor(dataDir, port);
+  const who = postgresIdentity();
+  const pgDir = postgresDataDir(dataDir, linkDir, reachable);
+  const runDir = socketDirFor(dataDir, port, reachable);
   mkdirSync(pgDir, { recursive: true, mode: 0o700 });
   mkdirSync(runDir, { recursive: true });
-  const who = postgresIdentity();
   if (who) {
-    assertTraversable(pgDir);
     chownSync(pgDir, who.uid, who.gid);
     chownSync(runDir, who.uid, who.gid);
   }
@@ -596,15 +630,18 @@ export async function startCluster(opts = {}) {
     const promConfig = join(dataDir, 'prometheus.yml');
     writeFileSync(promConfig, renderPrometheusConfig(ports.backends, root));
 
+    // Postgres runs unprivileged when we are root; whether it can reach the data dir decides
+    // where its files go (see postgresDataDir).
+    const pgReachable = !postgresIdentity() || traversable(dataDir);
     // The MongoDB-wire server's own store (FerretDB only), started first; see `mongo` below.
     const storeReady =
       mongo.kind === 'mongod'
         ? Promise.resolve(null)
-        : sup.define('mongo-store', () => startPostgres(sup, { name: 'mongo-store', dataDir, pgDir: join(mongoDir, 'postgres'), port: ports.mongo, database: 'ferretdb', tcp: false, abort }));
+        : sup.define('mongo-store', () => startPostgres(sup, { name: 'mongo-store', dataDir, pgDir: join(mongoDir, 'postgres'), port: ports.mongo, database: 'ferretdb', tcp: false, reachable: pgReachable, abort }));
     storeReady.catch(() => undefined); // awaited by `mongo`; its failure is reported there
     await Promise.all([
       storeReady,
-      sup.define('postgres', () => startPostgres(sup, { dataDir, port: ports.postgres, abort })),
+      sup.define('postgres', () => startPostgres(sup, { dataDir, port: ports.postgres, reachable: pgReachable, abort })),
       sup.define('redis', async () => {
         // Redis holds only transient state (Socket.IO pub/sub, rate-limit windows), so no persistence.
         const redis = sup.spawn('redis', redisBin, ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--daemonize', 'no', '--logfile', '']);
@@ -621,7 +658,7 @@ export async function startCluster(opts = {}) {
           // where MongoDB is a separate server. Its PostgreSQL handler pushes filters, sorts and
           // limits down to SQL; the SQLite handler decodes every document of a collection per query.
           await storeReady;
-          const url = `postgres://${DB_USER}@/ferretdb?host=${socketDirFor(dataDir, ports.mongo)}&port=${ports.mongo}`;
+          const url = `postgres://${DB_USER}@/ferretdb?host=${socketDirFor(dataDir, ports.mongo, pgReachable)}&port=${ports.mongo}`;
           mongoProc = sup.spawn('mongo', mongo.bin, ['--handler=postgresql', `--postgresql-url=${url}`, `--listen-addr=127.0.0.1:${ports.mongo}`, `--state-dir=${mongoDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn']);
         }
         await sup.waitFor('mongo', () => mongoPing(ports.mongo), { svc: mongoProc, abort });
