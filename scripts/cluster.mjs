@@ -488,6 +488,38 @@ function postgresDataDir(dataDir, pgDir, reachable) {
  * answers and `database` exists. `tcp: false` listens on its Unix socket only (`port` then just
  * names the socket file).
  */
+/**
+ * FerretDB v1 pushes an equality filter down to PostgreSQL as `_jsonb->'field' @> value`, which
+ * the B-tree indexes it creates for each MongoDB index cannot serve: every query scans its whole
+ * table. Each such index gets a GIN twin over the same fields, which serves `@>`, so a lookup reads
+ * only the rows it matches. Run once the backends have created their collections and indexes.
+ */
+async function indexFerretStore({ dataDir, port, reachable }) {
+  const bin = findPostgresBin();
+  const sql = `
+DO $$
+DECLARE r record; cols text;
+BEGIN
+  FOR r IN
+    SELECT n.nspname AS schema, t.relname AS tbl, i.relname AS idx, x.indexrelid AS oid, x.indnatts AS n
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    JOIN pg_am am ON am.oid = i.relam
+    WHERE am.amname = 'btree' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'public')
+      AND t.relname NOT LIKE '\\_ferretdb\\_%' AND pg_get_indexdef(x.indexrelid) LIKE '%_jsonb -> %'
+  LOOP
+    SELECT string_agg('(' || pg_get_indexdef(r.oid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k) INTO cols FROM generate_series(1, r.n) AS k;
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin (%s)', left(r.idx, 55) || '_eq', r.schema, r.tbl, cols);
+  END LOOP;
+END $$;`;
+  await execFileAsync(join(bin, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDirFor(dataDir, port, reachable), '-p', String(port), '-U', DB_USER, '-d', 'ferretdb', '-c', sql], {
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    timeout: 60_000,
+  });
+}
+
 async function startPostgres(sup, { name = 'postgres', dataDir, pgDir: linkDir = join(dataDir, 'postgres'), port, database = DB_NAME, tcp = true, reachable, abort }) {
   const bin = findPostgresBin();
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (run node scripts/setup.mjs)');
@@ -691,6 +723,8 @@ export async function startCluster(opts = {}) {
         ),
       );
     }
+
+    if (withBackends && mongo.kind === 'ferretdb') await indexFerretStore({ dataDir, port: ports.mongo, reachable: pgReachable });
 
     const caddyDir = join(dataDir, 'caddy');
     await sup.define('caddy', async () => {

@@ -61,15 +61,13 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long in-flight HTTP requests may run on after SIGTERM before their connections are cut. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
-  /** Change-log entries kept per user; a client further behind gets a reset with the full state. */
-  SYNC_LOG_RETENTION: z.coerce.number().int().min(10).default(1000),
-  /** How long a write's idempotency key (REST Idempotency-Key, clientMutationId) is remembered. */
+  /** How long a write's idempotency key (REST Idempotency-Key, clientMutationId) is remembered: its change-log entry is kept as long. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).default(24),
-  /** Most change-log entries one `sync` replays before answering with a reset instead. */
+  /** Most changes (seqs) one `sync` replays before answering with a reset instead. */
   SYNC_MAX_CHANGES: z.coerce.number().int().min(1).default(1000),
   /**
-   * Days a deleted todo's tombstone is kept. A sync that names a todo whose tombstone is gone
-   * still reports it deleted, so this bounds storage, not correctness.
+   * Days a deleted todo's tombstone is kept. A sync from before a tombstone that is gone answers
+   * with a reset, so this bounds storage, not correctness.
    */
   TODO_TOMBSTONE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
@@ -115,7 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
-    sync: { maxChanges: e.SYNC_MAX_CHANGES, logRetention: e.SYNC_LOG_RETENTION, tombstoneRetentionDays: e.TODO_TOMBSTONE_RETENTION_DAYS },
+    sync: { maxChanges: e.SYNC_MAX_CHANGES, tombstoneRetentionDays: e.TODO_TOMBSTONE_RETENTION_DAYS },
     idempotency: { retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
   };
 }

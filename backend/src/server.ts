@@ -11,16 +11,17 @@ import { createAuthRouter } from './components/auth/entry-points/rest.js';
 import { createHealthChecks } from './components/health/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
-import { createTodoRepository, enforceTombstoneRetention } from './components/todos/data-access/todo-repository.js';
+import { enforceTodoRetention } from './components/todos/data-access/todo-retention.js';
+import { createTodoStore } from './components/todos/data-access/todo-store.js';
+import { createTodoLog } from './components/todos/domain/todo-log.js';
 import { createTodoService } from './components/todos/domain/todo-service.js';
-import { createIdempotencyStore } from './components/idempotency/idempotency-store.js';
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
 import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { connectMongo, isFerretDB } from './infra/mongo/connection.js';
-import { createUserWriteLock } from './infra/redis/user-write-lock.js';
+import { connectMongo } from './infra/mongo/connection.js';
+import { createUserLock } from './infra/redis/user-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
 import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
@@ -63,7 +64,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     logger.info('database migrations checked', { applied: result.applied, alreadyApplied: result.alreadyApplied.length });
   }
   const db = createPrismaClient(config.postgres.url);
-  const mongo = await connectMongo(config.mongo.url);
+  const mongo = await connectMongo(config.mongo.url, (command, collection) => metrics.storeCommands.inc({ command, collection }));
   const onRedisError = () => metrics.adapterErrors.inc();
   const redis = createRedis(config.redis.url, `${config.instanceId}:commands`);
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError);
@@ -75,11 +76,12 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   logger.add(logTransport);
   const stopLogRetention = await enforceLogRetention(mongo, config.logs.retentionDays);
 
-  const idempotency = createIdempotencyStore(mongo, config.idempotency);
-  const stopIdempotencyRetention = await idempotency.enforceRetention();
-  const todoRepository = createTodoRepository(registerTodoModels(mongo), { logRetention: config.sync.logRetention });
-  await todoRepository.ensureIndexes();
-  const stopTombstoneRetention = await enforceTombstoneRetention(mongo, config.sync.tombstoneRetentionDays);
+  const todoStore = createTodoStore(registerTodoModels(mongo), mongo);
+  await todoStore.ensureIndexes();
+  const stopTodoRetention = await enforceTodoRetention(mongo, {
+    logRetentionHours: config.idempotency.retentionHours,
+    tombstoneRetentionDays: config.sync.tombstoneRetentionDays,
+  });
 
   const http = createHttpApp(config, metrics);
   const httpServer = createServer(http.app);
@@ -108,10 +110,12 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     },
   });
-  const storeNeedsWriteLock = await isFerretDB(mongo);
-  if (storeNeedsWriteLock) logger.info('MongoDB-wire server is FerretDB: serialising each user\'s writes with a Redis lock');
-  const writeLock = createUserWriteLock(redis, { enabled: storeNeedsWriteLock });
-  const todos = createTodoService({ todos: todoRepository, idempotency, writeLock, notifier, maxSyncChanges: config.sync.maxChanges });
+  const todoLog = createTodoLog({
+    store: todoStore,
+    lock: createUserLock({ redis, documents: todoStore.lockDocuments }),
+    announce: (userId, change) => notifier.todoChanged(userId, change),
+  });
+  const todos = createTodoService({ log: todoLog, store: todoStore, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
   metrics.setDependencyProbe(async () => {
     const { checks } = await health.readiness();
@@ -167,8 +171,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await graphql.stop().catch((error: unknown) => logger.warn('graphql stop failed', errorFields(error)));
       step('graphql stopped');
       stopLogRetention();
-      stopIdempotencyRetention();
-      stopTombstoneRetention();
+      stopTodoRetention();
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();

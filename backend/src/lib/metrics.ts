@@ -61,6 +61,12 @@ export function createMetrics(instanceId: string) {
       help: 'Errors raised by the Socket.IO Redis adapter or its Redis connections',
       registers: [registry],
     }),
+    storeCommands: new client.Counter({
+      name: 'cobalt_store_commands_total',
+      help: 'Commands sent to MongoDB (round trips), by command and collection',
+      labelNames: ['command', 'collection'] as const,
+      registers: [registry],
+    }),
     securityEvents: new client.Counter({
       name: 'cobalt_security_events_total',
       help: 'Security-relevant events (failed sign-ins, refresh token reuse, rate-limit hits, refused origins)',

@@ -234,8 +234,9 @@ export function createSocketNotifier(io: CobaltServer, metrics: Metrics): Realti
   return {
     todoChanged(userId: string, change: TodoChange) {
       metrics.broadcasts.inc({ event: change.type });
-      if (change.type === 'todo:deleted') io.to(userRoom(userId)).emit('todo:deleted', { id: change.id, seq: change.seq });
-      else io.to(userRoom(userId)).emit(change.type, { todo: change.todo, seq: change.seq });
+      const { type, ...payload } = change;
+      if (type === 'todo:deleted') io.to(userRoom(userId)).emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:deleted' }>, 'type'>);
+      else io.to(userRoom(userId)).emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:created' }>, 'type'>);
     },
     sessionCreated(userId: string, session: Omit<Session, 'current'>) {
       metrics.broadcasts.inc({ event: 'session:created' });

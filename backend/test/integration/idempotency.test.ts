@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import mongoose from 'mongoose';
-import { PENDING_LEASE_MS } from '../../src/components/idempotency/idempotency-store.js';
 import { keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
 import { services } from '../support/env.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ describe('idempotent writes', () => {
 
   const post = (api: ApiClient, key: string, body: unknown) => api.request('POST', '/api/todos', { body, token: user.accessToken, headers: { 'idempotency-key': key } });
 
-  it('when a REST create is retried with the same Idempotency-Key on another instance, then one todo exists and one event was sent', async () => {
+  it('when a REST create is retried with the same Idempotency-Key on another instance, then one todo exists and every event of it carries one seq', async () => {
     const listener = await connectSocket(a.url, user.accessToken);
     const key = randomUUID();
     const first = await post(apiA, key, { title: 'pay rent' });
@@ -39,7 +39,11 @@ describe('idempotent writes', () => {
     expect(all).toHaveLength(1);
     await listener.waitFor('todo:created', (p) => p.todo.id === first.body.id);
     await sleep(200);
-    expect(listener.events.filter((e) => e.event === 'todo:created' && e.payload.todo.id === first.body.id)).toHaveLength(1);
+    // A retry announces again what it finds done (its first attempt may have died before it could):
+    // the same change at the same seq, which a client already holding that seq ignores.
+    const heard = listener.events.filter((e) => e.event === 'todo:created' && e.payload.todo.id === first.body.id);
+    expect(new Set(heard.map((e) => e.payload.seq)).size).toBe(1);
+    expect(heard[0]!.payload.clientMutationId).toBe(key);
     listener.close();
   });
 
@@ -88,66 +92,68 @@ describe('idempotent writes', () => {
     s2.close();
   });
 
-  it('when a create died after writing its todo but before logging it, then the retry completes that todo instead of adding one', async () => {
-    const key = randomUUID();
-    const id = keyedTodoId(user.id, key);
+  /** What a write leaves when its instance dies right after logging it: the entry, and its lock still held. */
+  async function strandWrite(entry: { seq: number; todoId: string; kind: string; key: string; title?: string; pos?: number; fingerprint?: string }, leaseMs: number) {
     const mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
+    const redis = new Redis(services.redisUrl);
     try {
-      const now = new Date();
-      await mongo.collection('todos').insertOne({ _id: new mongoose.Types.ObjectId(id), userId: user.id, title: 'half written', completed: false, version: 1, deletedAt: null, createdAt: now, updatedAt: now });
+      const at = new Date();
+      await mongo.collection('todo_log').insertOne({ _id: `${user.id}:${entry.seq}` as never, userId: user.id, at, hour: Math.floor(at.getTime() / 3_600_000), ...entry });
+      await redis.set(`cobalt:lock:${user.id}`, 'a holder that died', 'PX', leaseMs);
     } finally {
       await mongo.close();
-    }
-    const listener = await connectSocket(b.url, user.accessToken);
-    const retry = await post(apiB, key, { title: 'half written' });
-    expect(retry.status).toBe(201);
-    expect(retry.body.id).toBe(id);
-    const created = await listener.waitFor('todo:created', (p) => p.todo.id === id);
-    const sync = await listener.emitWithAck('sync', { since: created.seq - 1 });
-    expect(sync.data.changes).toEqual([{ type: 'todo:created', todo: expect.objectContaining({ id }), seq: created.seq }]);
-    const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'half written');
-    expect(matching).toHaveLength(1);
-    listener.close();
-  });
-
-  /** The record a first attempt leaves while it runs, as if its instance died `ageMs` after taking the key. */
-  async function leavePendingKey(key: string, title: string, ageMs: number): Promise<void> {
-    const fingerprint = createHash('sha256').update(JSON.stringify(['todo:create', { title }])).digest('hex');
-    const mongo = await mongoose.createConnection(services.mongoUrl).asPromise();
-    try {
-      await mongo.collection('idempotency_keys').insertOne({ _id: `${user.id}:${key}` as never, fingerprint, state: 'pending', claim: randomUUID(), createdAt: new Date(Date.now() - ageMs) });
-    } finally {
-      await mongo.close();
+      redis.disconnect();
     }
   }
 
-  it('when a retry comes while the first attempt still holds the key, then it is told to retry after the rest of the lease', async () => {
-    const key = randomUUID();
-    await leavePendingKey(key, 'in flight', 1000);
-    const retry = await post(apiB, key, { title: 'in flight' });
-    expect(retry.status).toBe(409);
-    expect(retry.body.error).toMatchObject({ code: 'CONFLICT', details: { reason: 'in_progress' } });
-    expect(Number(retry.headers.get('retry-after'))).toBe(Math.ceil((PENDING_LEASE_MS - 1000) / 1000));
-  });
+  /** The user's next seq and position, as the last write left them. */
+  async function nextSlot(api: ApiClient): Promise<{ seq: number; pos: number }> {
+    const socket = await connectSocket(a.url, user.accessToken);
+    const { data } = await socket.emitWithAck('sync', { since: 0 });
+    socket.close();
+    const pages = (await api.get('/api/todos?limit=100', user.accessToken)).body.items.length;
+    return { seq: data.seq + 1, pos: pages + 64 }; // a position past every todo (deleted ones included)
+  }
 
-  it('when the first attempt died holding the key (its instance was killed), then a retry after the lease takes it over and applies the write once', async () => {
+  it('when a keyed create died after logging it and holding the lock, then its retry waits out the lease and completes it once', async () => {
     const key = randomUUID();
-    await leavePendingKey(key, 'orphaned', PENDING_LEASE_MS + 1000);
-    const listener = await connectSocket(a.url, user.accessToken);
-    const retry = await post(apiB, key, { title: 'orphaned' });
+    const title = 'logged, never stored';
+    const fingerprint = createHash('sha256').update(JSON.stringify(['todo:create', { title }])).digest('base64url');
+    const slot = await nextSlot(apiA);
+    await strandWrite({ seq: slot.seq, todoId: keyedTodoId(user.id, key), kind: 'created', key, title, pos: slot.pos, fingerprint }, 1500);
+    const listener = await connectSocket(b.url, user.accessToken);
+    const started = Date.now();
+    const retry = await post(apiB, key, { title });
     expect(retry.status).toBe(201);
-    expect(retry.body.id).toBe(keyedTodoId(user.id, key));
-    await listener.waitFor('todo:created', (p) => p.todo.id === retry.body.id);
-    expect((await post(apiA, key, { title: 'orphaned' })).body).toEqual(retry.body);
-    const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'orphaned');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(retry.body).toMatchObject({ id: keyedTodoId(user.id, key), title, version: 1 });
+    const created = await listener.waitFor('todo:created', (p) => p.todo.id === retry.body.id);
+    expect(created).toMatchObject({ seq: slot.seq, clientMutationId: key });
+    expect((await post(apiA, key, { title })).body).toEqual(retry.body);
+    const matching = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === title);
     expect(matching).toHaveLength(1);
     listener.close();
   });
 
-  it('when two retries race, then exactly one is applied and the other is told to retry or gets the result', async () => {
+  it('when an update was logged by a writer that died, then the next write of the user, of any kind, applies it first and once', async () => {
+    const todo = (await post(apiA, randomUUID(), { title: 'to be finished' })).body;
+    const slot = await nextSlot(apiA);
+    await strandWrite({ seq: slot.seq, todoId: todo.id, kind: 'updated', key: `~${slot.seq}`, title: 'finished by the next writer' }, 500);
+    const listener = await connectSocket(b.url, user.accessToken);
+    const next = await apiB.request('POST', '/api/todos', { body: { title: 'the next writer' }, token: user.accessToken });
+    expect(next.status).toBe(201);
+    expect((await apiA.get(`/api/todos/${todo.id}`, user.accessToken)).body).toMatchObject({ title: 'finished by the next writer', version: 2 });
+    const updated = await listener.waitFor('todo:updated', (p) => p.todo.id === todo.id);
+    const created = await listener.waitFor('todo:created', (p) => p.todo.id === next.body.id);
+    expect([updated.seq, created.seq]).toEqual([slot.seq, slot.seq + 1]);
+    listener.close();
+  });
+
+  it('when retries race on two instances, then exactly one is applied and every one gets its answer', async () => {
     const key = randomUUID();
     const results = await Promise.all([post(apiA, key, { title: 'raced' }), post(apiB, key, { title: 'raced' }), post(apiA, key, { title: 'raced' })]);
-    for (const r of results) expect([201, 409]).toContain(r.status);
+    for (const r of results) expect(r.status).toBe(201);
+    expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
     const titles = (await apiA.get('/api/todos?limit=100', user.accessToken)).body.items.filter((t: { title: string }) => t.title === 'raced');
     expect(titles).toHaveLength(1);
   });

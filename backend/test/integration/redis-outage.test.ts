@@ -57,4 +57,30 @@ describe('when Redis goes away and comes back', () => {
     await socket.waitFor('todo:created', (p) => p.todo.id === todo.id);
     socket.close();
   });
+
+  it('then writes of one user on two instances still take turns: no update is lost and seqs stay gap-free', { timeout: 40_000 }, async () => {
+    const other = await startTestServer({ REDIS_URL: redis.url, INSTANCE_ID: 'redis-out-2' });
+    try {
+      const todo = (await api.post('/api/todos', { title: 'contended while redis is down' }, user.accessToken)).body;
+      const socket = await connectSocket(server.url, user.accessToken);
+      const { data: before } = await socket.emitWithAck('sync', { since: 0 });
+      socket.close();
+      await redis.stop();
+      // Both instances hold the writes of this user in turn through the store while Redis is away.
+      const apis = [api, apiClient(other.url)];
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => apis[i % 2]!.patch(`/api/todos/${todo.id}`, { title: `edit ${i}` }, user.accessToken)));
+      expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
+      const final = (await api.get(`/api/todos/${todo.id}`, user.accessToken)).body;
+      expect(final.version).toBe(todo.version + 12);
+      expect(results.map((r) => r.body.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => todo.version + 1 + i));
+      await redis.start();
+      expect(await waitForReady(api)).toBe(200);
+      const after = await connectSocket(other.url, user.accessToken);
+      const { data } = await after.emitWithAck('sync', { since: before.seq });
+      expect(data).toEqual({ seq: before.seq + 12, changes: [{ type: 'todo:updated', todo: final, seq: before.seq + 12 }] });
+      after.close();
+    } finally {
+      await other.stop();
+    }
+  });
 });

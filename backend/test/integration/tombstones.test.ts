@@ -5,7 +5,10 @@ import { apiClient, registerUser } from '../support/http.js';
 import { connectSocket, sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
-/** Deleted todos leave tombstones for `sync`; they are removed after TODO_TOMBSTONE_RETENTION_DAYS. */
+/**
+ * Deleted todos leave tombstones for `sync`; they are removed after TODO_TOMBSTONE_RETENTION_DAYS,
+ * and a client that had not seen a removed deletion gets a reset instead of missing it.
+ */
 describe('tombstones of deleted todos', () => {
   let writer: RunningServer;
   let mongo: mongoose.Connection;
@@ -18,11 +21,12 @@ describe('tombstones of deleted todos', () => {
     await writer?.stop();
   });
 
-  it('when a tombstone is older than the retention, then it is removed, newer ones and live todos stay, and sync still reports the deletion', { timeout: 120_000 }, async () => {
+  it('when a tombstone is older than the retention, then it is removed, newer ones and live todos stay, and a sync from before it is a reset', { timeout: 120_000 }, async () => {
     const api = apiClient(writer.url);
     const user = await registerUser(api, 'tombstones');
     const [kept, recent, old] = await Promise.all(['kept', 'deleted recently', 'deleted long ago'].map(async (title) => (await api.post('/api/todos', { title }, user.accessToken)).body));
-    for (const todo of [recent, old]) expect((await api.request('DELETE', `/api/todos/${todo.id}`, { token: user.accessToken })).status).toBe(204);
+    for (const todo of [old, recent]) expect((await api.request('DELETE', `/api/todos/${todo.id}`, { token: user.accessToken })).status).toBe(204);
+    // Seqs: three creates, then the old one's deletion (4), then the recent one's (5).
     const todos = mongo.collection('todos');
     await todos.updateOne({ _id: new mongoose.Types.ObjectId(old.id) }, { $set: { deletedAt: new Date(Date.now() - 31 * 86_400_000) } });
 
@@ -34,11 +38,13 @@ describe('tombstones of deleted todos', () => {
       for (const until = Date.now() + 90_000; ids.includes(old.id) && Date.now() < until; await sleep(250)) ids = await present();
       expect(ids.sort()).toEqual([kept.id, recent.id].sort());
 
-      // The change log still names the removed todo: a client catching up from the start learns it is gone.
+      // A client that had not seen the removed deletion (seq 4) may still hold that todo: it gets the
+      // full state instead. One that had seen it gets the changes after it as usual.
       const socket = await connectSocket(sweeper.url, user.accessToken);
-      const sync = await socket.emitWithAck('sync', { since: 0 });
-      const byId = new Map(sync.data.changes.map((c: { type: string; id?: string; todo?: { id: string } }) => [c.id ?? c.todo!.id, c.type]));
-      expect(Object.fromEntries(byId)).toEqual({ [kept.id]: 'todo:created', [recent.id]: 'todo:deleted', [old.id]: 'todo:deleted' });
+      const before = await socket.emitWithAck('sync', { since: 3 });
+      expect(before.data).toEqual({ seq: 5, reset: true, todos: [expect.objectContaining({ id: kept.id })] });
+      const after = await socket.emitWithAck('sync', { since: 4 });
+      expect(after.data).toEqual({ seq: 5, changes: [{ type: 'todo:deleted', id: recent.id, seq: 5 }] });
       socket.close();
     } finally {
       await sweeper.stop();

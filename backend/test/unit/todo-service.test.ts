@@ -1,182 +1,233 @@
-import { Types } from 'mongoose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TodoChange } from '@cobalt/contract';
+import { hourOf, type LogEntry } from '../../src/components/todos/data-access/todo-model.js';
+import { createTodoLog } from '../../src/components/todos/domain/todo-log.js';
 import { createTodoService, keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
-import type { ChangeEntryDocument, TodoDocument } from '../../src/components/todos/data-access/todo-model.js';
-import type { TodoRepository } from '../../src/components/todos/data-access/todo-repository.js';
-import type { RealtimeNotifier } from '../../src/realtime/notifier.js';
-
-/** In-memory stand-in for the MongoDB repository (unit tests only; integration tests use the real one). */
-function fakeRepository() {
-  const docs: TodoDocument[] = [];
-  const log: ChangeEntryDocument[] = [];
-  const alive = (userId: string, id: string) => docs.find((d) => d.userId === userId && d._id.toHexString() === id && !d.deletedAt) ?? null;
-  const entriesOf = (userId: string) => log.filter((e) => e.userId === userId);
-  const repo: TodoRepository = {
-    async appendChange(userId, todoId, kind, mutationId) {
-      const seq = (entriesOf(userId).at(-1)?.seq ?? 0) + 1;
-      log.push({ _id: new Types.ObjectId(), userId, seq, todoId, kind, at: new Date(), ...(mutationId ? { mutationId } : {}) });
-      return seq;
-    },
-    async prune(userId, newestSeq) {
-      for (let i = log.length - 1; i >= 0; i--) if (log[i]!.userId === userId && log[i]!.seq <= newestSeq - 2) log.splice(i, 1);
-    },
-    async logWindow(userId) {
-      const mine = entriesOf(userId);
-      return { first: mine[0]?.seq ?? 0, last: mine.at(-1)?.seq ?? 0 };
-    },
-    changesAfter: async (userId, since, limit) => entriesOf(userId).filter((e) => e.seq > since).slice(0, limit),
-    async insert(userId, title, id) {
-      if (id && docs.some((d) => d._id.toHexString() === id)) return null;
-      const now = new Date();
-      const doc: TodoDocument = { _id: new Types.ObjectId(id), userId, title, completed: false, version: 1, deletedAt: null, createdAt: now, updatedAt: now };
-      docs.push(doc);
-      return { ...doc };
-    },
-    findOwned: async (userId, id) => docs.find((d) => d.userId === userId && d._id.toHexString() === id) ?? null,
-    hasChange: async (userId, todoId, kind) => log.some((e) => e.userId === userId && e.todoId === todoId && e.kind === kind),
-    hasMutation: async (userId, mutationId) => log.some((e) => e.userId === userId && e.mutationId === mutationId),
-    findAlive: async (userId, id) => alive(userId, id),
-    findManyIncludingDeleted: async (userId, ids) => docs.filter((d) => d.userId === userId && ids.includes(d._id.toHexString())),
-    async list(userId, q) {
-      const all = docs.filter((d) => d.userId === userId && !d.deletedAt && (q.completed === undefined || d.completed === q.completed));
-      return { docs: all.slice(0, q.limit), hasMore: all.length > q.limit };
-    },
-    listAllAlive: async (userId) => docs.filter((d) => d.userId === userId && !d.deletedAt),
-    async update(userId, id, patch) {
-      const doc = alive(userId, id);
-      if (!doc) return null;
-      Object.assign(doc, patch, { version: doc.version + 1, updatedAt: new Date() });
-      return { ...doc };
-    },
-    async markDeleted(userId, id) {
-      const doc = alive(userId, id);
-      if (!doc) return null;
-      Object.assign(doc, { deletedAt: new Date(), version: doc.version + 1 });
-      return { ...doc };
-    },
-    ensureIndexes: async () => undefined,
-  };
-  return { repo, log, logOf: entriesOf };
-}
-
-function recordingNotifier() {
-  const announced: { userId: string; change: TodoChange }[] = [];
-  const notifier: RealtimeNotifier = {
-    todoChanged: (userId, change) => announced.push({ userId, change }),
-    sessionCreated: () => undefined,
-    sessionRevoked: () => undefined,
-  };
-  return { notifier, announced };
-}
+import { fakeTodoStore, fakeUserLock } from '../support/fake-todo-store.js';
 
 const alice = { userId: 'alice', sessionId: 's-a' };
 const bob = { userId: 'bob', sessionId: 's-b' };
 
-describe('todo use cases', () => {
-  let fake: ReturnType<typeof fakeRepository>;
-  let recorder: ReturnType<typeof recordingNotifier>;
-  let service: ReturnType<typeof createTodoService>;
+function setup(maxSyncChanges = 1000) {
+  const fake = fakeTodoStore();
+  const locks = fakeUserLock();
+  const announced: { userId: string; change: TodoChange }[] = [];
+  const log = createTodoLog({ store: fake.store, lock: locks.lock, announce: (userId, change) => announced.push({ userId, change }) });
+  const service = createTodoService({ log, store: fake.store, maxSyncChanges });
+  return { fake, locks, announced, service, seqs: () => announced.map((a) => a.change.seq) };
+}
 
+/** A log entry as a write leaves it before its change is made (its instance died right after). */
+function strandedEntry(userId: string, seq: number, fields: Partial<LogEntry> & Pick<LogEntry, 'todoId' | 'kind'>): LogEntry {
+  const at = new Date();
+  return { _id: `${userId}:${seq}`, userId, seq, key: `~${seq}`, at, hour: hourOf(at), ...fields };
+}
+
+describe('todo writes', () => {
+  let t: ReturnType<typeof setup>;
   beforeEach(() => {
-    fake = fakeRepository();
-    recorder = recordingNotifier();
-    service = createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write({ resumed: false }) }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
+    t = setup();
   });
 
-  it('when a todo is created, then it is announced once to its owner with a growing seq', async () => {
-    const first = await service.create(alice, { title: 'one' });
-    await service.create(alice, { title: 'two' });
-    expect(recorder.announced.map((a) => [a.userId, a.change.type, a.change.seq])).toEqual([
-      ['alice', 'todo:created', 1],
-      ['alice', 'todo:created', 2],
+  it('when todos are created, then each is announced once to its owner with the next seq, and logged before it is stored', async () => {
+    const first = await t.service.create(alice, { title: 'one' });
+    await t.service.create(alice, { title: 'two', clientMutationId: 'create-key-1' });
+    expect(t.announced.map((a) => [a.userId, a.change.type, a.change.seq, a.change.clientMutationId])).toEqual([
+      ['alice', 'todo:created', 1, undefined],
+      ['alice', 'todo:created', 2, 'create-key-1'],
     ]);
     expect(first).toMatchObject({ title: 'one', completed: false, version: 1 });
+    expect(t.fake.calls.filter((c) => c === 'appendEntry' || c === 'insertTodo')).toEqual(['appendEntry', 'insertTodo', 'appendEntry', 'insertTodo']);
   });
 
   it('when input is invalid, then nothing is stored or announced and no seq is used', async () => {
-    await expect(service.create(alice, { title: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(service.update(alice, { id: 'bad', title: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect(recorder.announced).toHaveLength(0);
-    expect(fake.logOf('alice')).toEqual([]);
+    await expect(t.service.create(alice, { title: '' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.service.update(alice, { id: 'bad', title: 'x' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(t.service.create(alice, { title: 'x', clientMutationId: 'no' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(t.announced).toHaveLength(0);
+    expect(t.fake.calls).toEqual([]);
   });
 
-  it("when another user's todo is updated or deleted, then it answers NOT_FOUND and changes nothing", async () => {
-    const todo = await service.create(alice, { title: 'mine' });
-    await expect(service.update(bob, { id: todo.id, completed: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.remove(bob, { id: todo.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(service.get(bob, todo.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await service.get(alice, todo.id)).toMatchObject({ completed: false, version: 1 });
-    expect(recorder.announced).toHaveLength(1);
-    expect(fake.logOf('bob')).toEqual([]);
+  it("when another user's todo is updated or deleted, then it answers NOT_FOUND, changes nothing and leaves no seq behind", async () => {
+    const todo = await t.service.create(alice, { title: 'mine' });
+    await expect(t.service.update(bob, { id: todo.id, completed: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.service.remove(bob, { id: todo.id, clientMutationId: 'bob-delete-1' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.service.get(bob, todo.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.service.get(alice, todo.id)).toMatchObject({ completed: false, version: 1 });
+    expect(t.announced).toHaveLength(1);
+    expect(t.fake.entriesOf('bob')).toEqual([]);
+    await t.service.create(bob, { title: 'first of bob' });
+    expect(t.fake.entriesOf('bob').map((e) => e.seq)).toEqual([1]);
   });
 
-  it('when a keyed create is re-run after its todo was written but not logged, then it completes that todo once', async () => {
-    const key = 'retry-key-0001';
-    await fake.repo.insert('alice', 'half done', keyedTodoId('alice', key)); // the first attempt died here
-    const first = await service.create(alice, { title: 'half done', clientMutationId: key });
-    const again = await service.create(alice, { title: 'half done', clientMutationId: key });
-    expect(first.id).toBe(keyedTodoId('alice', key));
-    expect(again).toEqual(first);
-    expect(fake.logOf('alice').map((e) => [e.todoId, e.kind])).toEqual([[first.id, 'created']]);
-    expect(recorder.announced).toHaveLength(1);
-    expect((await service.list(alice, {})).items).toHaveLength(1);
+  it('when many writes of one user arrive at once, then they take seqs 1..n in turn and all are applied', async () => {
+    const todo = await t.service.create(alice, { title: 'counter' });
+    const writes = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? t.service.create(alice, { title: `n${i}` }) : t.service.update(alice, { id: todo.id, title: `edit ${i}` }))));
+    expect(writes).toHaveLength(20);
+    expect(t.seqs().sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect((await t.service.get(alice, todo.id)).version).toBe(11);
   });
 
-  describe('a keyed write resumed after its first attempt died with its instance', () => {
-    // The idempotency store says `resumed` when it hands a dead attempt's key to a retry.
-    const resuming = () => createTodoService({ todos: fake.repo, idempotency: { run: (_scope, write) => write({ resumed: true }) }, writeLock: (_key, fn) => fn(), notifier: recorder.notifier, maxSyncChanges: 4 });
-
-    it('when the update had reached the change log, then it is not applied again and answers the current state', async () => {
-      const todo = await service.create(alice, { title: 'a' });
-      await service.update(alice, { id: todo.id, completed: true, clientMutationId: 'upd-key-0001' });
-      const replayed = await resuming().update(alice, { id: todo.id, completed: true, clientMutationId: 'upd-key-0001' });
-      expect(replayed).toMatchObject({ id: todo.id, completed: true, version: 2 });
-      expect(fake.logOf('alice').map((e) => e.kind)).toEqual(['created', 'updated']);
-      expect(recorder.announced).toHaveLength(2);
+  describe('retries with a clientMutationId', () => {
+    it('when a create is retried, then the same todo comes back, nothing is added and the retry carries the same seq', async () => {
+      const first = await t.service.create(alice, { title: 'once', clientMutationId: 'retry-key-01' });
+      const again = await t.service.create(alice, { title: 'once', clientMutationId: 'retry-key-01' });
+      expect(again).toEqual(first);
+      expect(first.id).toBe(keyedTodoId('alice', 'retry-key-01'));
+      expect((await t.service.list(alice, {})).items).toHaveLength(1);
+      expect(new Set(t.seqs())).toEqual(new Set([1]));
     });
 
-    it('when the update had not been logged, then it is applied and logged once', async () => {
-      const todo = await service.create(alice, { title: 'a' });
-      const resumed = await resuming().update(alice, { id: todo.id, title: 'b', clientMutationId: 'upd-key-0002' });
-      expect(resumed).toMatchObject({ title: 'b', version: 2 });
-      expect(fake.logOf('alice').map((e) => [e.kind, e.mutationId])).toEqual([
-        ['created', undefined],
-        ['updated', 'upd-key-0002'],
+    it('when an update is retried after other changes, then it is not applied again and answers the todo as it is now', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      await t.service.update(alice, { id: todo.id, title: 'b', clientMutationId: 'upd-key-001' });
+      await t.service.update(alice, { id: todo.id, completed: true });
+      const replay = await t.service.update(alice, { id: todo.id, title: 'b', clientMutationId: 'upd-key-001' });
+      expect(replay).toMatchObject({ title: 'b', completed: true, version: 3 });
+      expect(t.fake.entriesOf('alice').map((e) => e.kind)).toEqual(['created', 'updated', 'updated']);
+    });
+
+    it('when a delete is retried, then it succeeds again instead of answering NOT_FOUND; a new key is a new delete', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      await t.service.remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' });
+      expect(await t.service.remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' })).toEqual({ id: todo.id });
+      await expect(t.service.remove(alice, { id: todo.id, clientMutationId: 'del-key-0002' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('when the key comes back with another request, then it is a CONFLICT and nothing changes', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      await t.service.update(alice, { id: todo.id, title: 'b', clientMutationId: 'same-key-01' });
+      await expect(t.service.update(alice, { id: todo.id, title: 'c', clientMutationId: 'same-key-01' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(t.service.create(alice, { title: 'b', clientMutationId: 'same-key-01' })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await t.service.get(alice, todo.id)).title).toBe('b');
+    });
+
+    it('when a refused write is retried, then the retry is refused the same way', async () => {
+      const missing = '0123456789abcdef01234567';
+      await expect(t.service.update(alice, { id: missing, completed: true, clientMutationId: 'missing-key' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(t.service.update(alice, { id: missing, completed: true, clientMutationId: 'missing-key' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(t.fake.entriesOf('alice')).toEqual([]);
+    });
+  });
+
+  describe('a write whose instance died half-way', () => {
+    it('when the entry was logged but the todo not yet changed, then the next write of the user completes it first, once, and announces it', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      t.fake.log.set('alice:2', strandedEntry('alice', 2, { todoId: todo.id, kind: 'updated', title: 'finished by the next writer' }));
+      const next = await t.service.create(alice, { title: 'next' });
+      expect((await t.service.get(alice, todo.id)).title).toBe('finished by the next writer');
+      expect(t.announced.map((a) => [a.change.type, a.change.seq])).toEqual([
+        ['todo:created', 1],
+        ['todo:updated', 2],
+        ['todo:created', 3],
+      ]);
+      expect(next.id).not.toBe(todo.id);
+    });
+
+    it('when the todo was changed but the lock never got the new head, then the next write finds it done, does not apply it again and takes the next seq', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      await t.service.update(alice, { id: todo.id, completed: true });
+      t.locks.heads.set('alice', '1:1'); // the holder of seq 2 died before it could leave its head
+      await t.service.update(alice, { id: todo.id, title: 'b' });
+      expect(await t.service.get(alice, todo.id)).toMatchObject({ completed: true, title: 'b', version: 3 });
+      expect(t.fake.entriesOf('alice').map((e) => e.seq)).toEqual([1, 2, 3]);
+      // seq 2 was announced by its own writer and again by the one that found it: same seq, same state.
+      expect(t.seqs()).toEqual([1, 2, 2, 3]);
+    });
+
+    it('when a keyed write died after logging, then its retry completes it once and answers it', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      const fingerprintOf = async () => {
+        await t.service.update(alice, { id: todo.id, completed: true, clientMutationId: 'probe-key-1' });
+        return t.fake.entriesOf('alice').at(-1)!.fingerprint;
+      };
+      const fingerprint = await fingerprintOf();
+      t.fake.log.set('alice:3', strandedEntry('alice', 3, { todoId: todo.id, kind: 'updated', key: 'stranded-key', completed: true, fingerprint }));
+      t.locks.heads.set('alice', '2:1');
+      const retried = await t.service.update(alice, { id: todo.id, completed: true, clientMutationId: 'stranded-key' });
+      expect(retried).toMatchObject({ completed: true, version: 3 });
+      expect(t.fake.entriesOf('alice').map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('when the stranded entry cannot be applied (its todo is gone), then it is dropped and its seq given to the next write', async () => {
+      await t.service.create(alice, { title: 'a' });
+      t.fake.log.set('alice:2', strandedEntry('alice', 2, { todoId: '0123456789abcdef01234567', kind: 'deleted' }));
+      await t.service.create(alice, { title: 'b' });
+      expect(t.fake.entriesOf('alice').map((e) => [e.seq, e.kind])).toEqual([
+        [1, 'created'],
+        [2, 'created'],
       ]);
     });
 
-    it('when the delete had reached the change log, then the retry succeeds instead of answering NOT_FOUND', async () => {
-      const todo = await service.create(alice, { title: 'a' });
-      await service.remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' });
-      expect(await resuming().remove(alice, { id: todo.id, clientMutationId: 'del-key-0001' })).toEqual({ id: todo.id });
-      expect(fake.logOf('alice').map((e) => e.kind)).toEqual(['created', 'deleted']);
-      expect(recorder.announced.map((a) => a.change.type)).toEqual(['todo:created', 'todo:deleted']);
-      // A different key is a different delete: the todo is gone.
-      await expect(resuming().remove(alice, { id: todo.id, clientMutationId: 'del-key-0002' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    it('when the store fails after the entry is logged, then the write fails, and the next one completes it without a gap or a repeat', async () => {
+      const todo = await t.service.create(alice, { title: 'a' });
+      t.fake.failNext('applyChange');
+      await expect(t.service.update(alice, { id: todo.id, title: 'lost connection' })).rejects.toMatchObject({ name: 'MongoNetworkError' });
+      await t.service.update(alice, { id: todo.id, completed: true });
+      expect(await t.service.get(alice, todo.id)).toMatchObject({ title: 'lost connection', completed: true, version: 3 });
+      expect(t.fake.entriesOf('alice').map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('when Redis lost the head, then it is recovered from the store and numbering goes on', async () => {
+      await t.service.create(alice, { title: 'a' });
+      await t.service.create(alice, { title: 'b' });
+      t.locks.forget('alice');
+      await t.service.create(alice, { title: 'c' });
+      expect(t.fake.calls).toContain('recoverHead');
+      expect(t.seqs()).toEqual([1, 2, 3]);
+      expect((await t.service.list(alice, {})).items.map((i) => i.title)).toEqual(['a', 'b', 'c']);
     });
   });
+});
 
-  it("when a keyed create's id belongs to another user, then it is refused", async () => {
-    const key = 'shared-key-0001';
-    await fake.repo.insert('bob', 'bob', keyedTodoId('alice', key)); // cannot happen by hashing; guards the branch
-    await expect(service.create(alice, { title: 'x', clientMutationId: key })).rejects.toMatchObject({ code: 'CONFLICT' });
+describe('todo lists', () => {
+  it('when pages are read with cursors, then every live todo comes once, in creation order, and the last page has no cursor', async () => {
+    const t = setup();
+    const made = [];
+    for (let i = 0; i < 75; i++) made.push(await t.service.create(alice, { title: `todo ${i}` }));
+    for (const i of [3, 4, 40, 41, 42]) await t.service.remove(alice, { id: made[i]!.id });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { items: { title: string }[]; nextCursor: string | null } = await t.service.list(alice, { limit: 20, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.title));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(seen).toEqual(made.filter((_, i) => ![3, 4, 40, 41, 42].includes(i)).map((m) => m.title));
+    expect(pages).toBe(4);
   });
 
-  it('when a client syncs, then it gets each changed todo once at its latest seq, deletions included', async () => {
-    const a = await service.create(alice, { title: 'a' });
-    const b = await service.create(alice, { title: 'b' });
-    const seen = 2;
-    await service.update(alice, { id: a.id, completed: true });
-    await service.update(alice, { id: a.id, title: 'a2' });
-    await service.remove(alice, { id: b.id });
-    const c = await service.create(alice, { title: 'c' });
+  it('when a filter matches few todos spread over many buckets, then one read of all matching todos serves the page', async () => {
+    const t = setup();
+    const made = [];
+    for (let i = 0; i < 200; i++) made.push(await t.service.create(alice, { title: `todo ${i}` }));
+    for (const i of [10, 150, 199]) await t.service.update(alice, { id: made[i]!.id, completed: true });
+    const page = await t.service.list(alice, { completed: true });
+    expect(page.items.map((i) => i.title)).toEqual(['todo 10', 'todo 150', 'todo 199']);
+    expect(page.nextCursor).toBeNull();
+  });
 
-    const result = await service.sync(alice, { since: seen });
-    expect(result).toEqual({
+  it('when a user has no todos, then the page is empty without reading the store', async () => {
+    const t = setup();
+    expect(await t.service.list(bob, {})).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe('sync', () => {
+  it('when a client syncs, then it gets each changed todo once at its latest seq, with the key of that change, deletions included', async () => {
+    const t = setup();
+    const a = await t.service.create(alice, { title: 'a' });
+    const b = await t.service.create(alice, { title: 'b' });
+    await t.service.update(alice, { id: a.id, completed: true });
+    await t.service.update(alice, { id: a.id, title: 'a2', clientMutationId: 'rename-a-1' });
+    await t.service.remove(alice, { id: b.id });
+    const c = await t.service.create(alice, { title: 'c' });
+    expect(await t.service.sync(alice, { since: 2 })).toEqual({
       seq: 6,
       changes: [
-        { type: 'todo:updated', todo: expect.objectContaining({ id: a.id, title: 'a2', completed: true, version: 3 }), seq: 4 },
+        { type: 'todo:updated', todo: expect.objectContaining({ id: a.id, title: 'a2', completed: true, version: 3 }), seq: 4, clientMutationId: 'rename-a-1' },
         { type: 'todo:deleted', id: b.id, seq: 5 },
         { type: 'todo:created', todo: expect.objectContaining({ id: c.id, title: 'c' }), seq: 6 },
       ],
@@ -184,29 +235,52 @@ describe('todo use cases', () => {
   });
 
   it('when the client is up to date, then sync returns no changes', async () => {
-    await service.create(alice, { title: 'a' });
-    expect(await service.sync(alice, { since: 1 })).toEqual({ seq: 1, changes: [] });
+    const t = setup();
+    await t.service.create(alice, { title: 'a' });
+    expect(await t.service.sync(alice, { since: 1 })).toEqual({ seq: 1, changes: [] });
   });
 
   it('when since is ahead of the server or too far behind, then sync answers with a reset', async () => {
-    for (const title of ['1', '2', '3', '4', '5']) await service.create(alice, { title });
-    const tooFar = await service.sync(alice, { since: 0 });
+    const t = setup(4);
+    for (const title of ['1', '2', '3', '4', '5']) await t.service.create(alice, { title });
+    const tooFar = await t.service.sync(alice, { since: 0 });
     expect(tooFar).toMatchObject({ seq: 5, reset: true });
-    expect(tooFar.reset && tooFar.todos.map((t) => t.title)).toEqual(['1', '2', '3', '4', '5']);
-    expect(await service.sync(alice, { since: 1 })).toMatchObject({ seq: 5, changes: expect.any(Array) });
-    expect(await service.sync(alice, { since: 99 })).toMatchObject({ reset: true, seq: 5 });
+    expect(tooFar.reset && tooFar.todos.map((x) => x.title)).toEqual(['1', '2', '3', '4', '5']);
+    expect(await t.service.sync(alice, { since: 1 })).toMatchObject({ seq: 5, changes: expect.any(Array) });
+    expect(await t.service.sync(alice, { since: 99 })).toMatchObject({ reset: true, seq: 5 });
   });
 
-  it('when history before since was pruned, then sync answers with a reset', async () => {
-    for (const title of ['x', 'y', 'z']) await service.create(alice, { title });
-    await fake.repo.prune('alice', 3); // keeps seq 2 and 3
-    expect(await service.sync(alice, { since: 0 })).toMatchObject({ reset: true, seq: 3 });
-    expect(await service.sync(alice, { since: 1 })).toMatchObject({ seq: 3, changes: [expect.anything(), expect.anything()] });
-    expect(await service.sync(alice, { since: 3 })).toEqual({ seq: 3, changes: [] });
+  it('when changes span many seq buckets, then each bucket is read once and nothing is missed', async () => {
+    const t = setup();
+    const todo = await t.service.create(alice, { title: 'busy' });
+    for (let i = 0; i < 100; i++) await t.service.update(alice, { id: todo.id, title: `v${i}` });
+    const other = await t.service.create(alice, { title: 'late' });
+    t.fake.calls.length = 0;
+    const result = await t.service.sync(alice, { since: 1 });
+    expect(result).toEqual({
+      seq: 102,
+      changes: [
+        { type: 'todo:updated', todo: expect.objectContaining({ title: 'v99', version: 101 }), seq: 101 },
+        { type: 'todo:created', todo: expect.objectContaining({ id: other.id }), seq: 102 },
+      ],
+    });
+    expect(t.fake.calls.filter((c) => c === 'syncBucket')).toHaveLength(4);
   });
 
-  it('when a new user syncs from zero, then there is nothing to replay', async () => {
-    expect(await service.sync(bob, { since: 0 })).toEqual({ seq: 0, changes: [] });
-    expect(await service.sync(bob, { since: 5 })).toEqual({ seq: 0, reset: true, todos: [] });
+  it("when a deletion's tombstone has expired, then a client from before it gets a reset, and one from after it does not", async () => {
+    const t = setup();
+    const gone = await t.service.create(alice, { title: 'gone' });
+    const kept = await t.service.create(alice, { title: 'kept' });
+    await t.service.remove(alice, { id: gone.id });
+    await t.service.update(alice, { id: kept.id, completed: true });
+    t.fake.expireTombstone(gone.id);
+    expect(await t.service.sync(alice, { since: 2 })).toEqual({ seq: 4, reset: true, todos: [expect.objectContaining({ id: kept.id })] });
+    expect(await t.service.sync(alice, { since: 3 })).toEqual({ seq: 4, changes: [expect.objectContaining({ type: 'todo:updated', seq: 4 })] });
+  });
+
+  it('when a new user syncs, then there is nothing to replay, and a since from elsewhere gets a reset', async () => {
+    const t = setup();
+    expect(await t.service.sync(bob, { since: 0 })).toEqual({ seq: 0, changes: [] });
+    expect(await t.service.sync(bob, { since: 5 })).toEqual({ seq: 0, reset: true, todos: [] });
   });
 });

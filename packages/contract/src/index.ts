@@ -69,11 +69,15 @@ export interface TokenPair {
   refreshToken: string;
 }
 
-/** One entry of a user's change feed. `seq` is per user and only grows. */
+/**
+ * One entry of a user's change feed. `seq` is per user, only grows and has no gaps: a client that
+ * sees one skipped has missed a change and runs `sync`. `clientMutationId` is that of the write
+ * that made the change, when it had one: a client confirms its own pending write by it.
+ */
 export type TodoChange =
-  | { type: 'todo:created'; todo: Todo; seq: number }
-  | { type: 'todo:updated'; todo: Todo; seq: number }
-  | { type: 'todo:deleted'; id: string; seq: number };
+  | { type: 'todo:created'; todo: Todo; seq: number; clientMutationId?: string }
+  | { type: 'todo:updated'; todo: Todo; seq: number; clientMutationId?: string }
+  | { type: 'todo:deleted'; id: string; seq: number; clientMutationId?: string };
 
 export type SyncResult =
   | { seq: number; changes: TodoChange[]; reset?: false }
@@ -103,9 +107,9 @@ export interface DeleteTodoInput {
 
 export interface ServerToClientEvents {
   hello: (payload: { instanceId: string; userId: string; protocol: number }) => void;
-  'todo:created': (payload: { todo: Todo; seq: number }) => void;
-  'todo:updated': (payload: { todo: Todo; seq: number }) => void;
-  'todo:deleted': (payload: { id: string; seq: number }) => void;
+  'todo:created': (payload: { todo: Todo; seq: number; clientMutationId?: string }) => void;
+  'todo:updated': (payload: { todo: Todo; seq: number; clientMutationId?: string }) => void;
+  'todo:deleted': (payload: { id: string; seq: number; clientMutationId?: string }) => void;
   'session:created': (payload: { session: Omit<Session, 'current'> }) => void;
   'session:revoked': (payload: { sessionId: string }) => void;
   /**
@@ -118,6 +122,13 @@ export interface ServerToClientEvents {
 
 /** Longest random pause before a client answers `sync:required` with `sync`. */
 export const SYNC_HINT_JITTER_MS = 1_000;
+
+/**
+ * How long a client waits for a skipped seq before it asks with `sync`. Events of one user can
+ * arrive out of order (they travel from different instances), so a gap usually closes by itself
+ * within milliseconds; one that stays means a change did not reach this device.
+ */
+export const SYNC_GAP_GRACE_MS = 1_000;
 
 export interface ClientToServerEvents {
   'todo:create': (payload: CreateTodoInput, ack: Ack<Todo>) => void;

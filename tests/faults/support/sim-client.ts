@@ -1,4 +1,4 @@
-import { SYNC_HINT_JITTER_MS, type ClientToServerEvents, type ServerToClientEvents, type SyncResult, type Todo } from '@cobalt/contract';
+import { SYNC_GAP_GRACE_MS, SYNC_HINT_JITTER_MS, type ClientToServerEvents, type ServerToClientEvents, type SyncResult, type Todo } from '@cobalt/contract';
 import { io, type Socket } from 'socket.io-client';
 // The web app's own replica: the client algorithm of docs/API.md section 7 as the real client runs it.
 import { TodoReplica } from '../../../frontend/src/features/todos/stores/todo-replica.js';
@@ -206,15 +206,21 @@ export class SocketSimClient extends SimClient {
   readonly reconnects: Reconnect[] = [];
   readonly connectErrors = new Map<string, number>();
   instanceId?: string;
-  /** The same seq delivered twice on one connection. */
-  duplicateEvents = 0;
+  /** Events for a seq the replica had already applied (the server may announce a change again): dropped. */
+  repeatedEvents = 0;
+  /** The same seq heard for two different changes: the log gave one number out twice. Must stay 0. */
+  seqConflicts = 0;
+  /** Syncs sent because a skipped seq did not arrive within SYNC_GAP_GRACE_MS. */
+  gapSyncs = 0;
   eventsReceived = 0;
   syncs = 0;
   /** `sync:required` hints received. */
   syncHints = 0;
   resets = 0;
   private socket!: SimSocket;
-  private seqsThisConnection = new Set<number>();
+  /** What each seq heard live was about (type and todo), to tell a repeat from a conflict. */
+  private readonly heard = new Map<number, string>();
+  private gapTimer?: NodeJS.Timeout;
   private pending?: Reconnect;
   private syncGeneration = 0;
   private syncRetry?: NodeJS.Timeout;
@@ -300,7 +306,6 @@ export class SocketSimClient extends SimClient {
 
   private onConnect(): void {
     this.handshakeAttempts = 0;
-    this.seqsThisConnection = new Set();
     this.sync();
   }
 
@@ -335,11 +340,13 @@ export class SocketSimClient extends SimClient {
     }, delay);
   }
 
-  /** No sync retry and no hinted sync pending any more. */
+  /** No sync retry, no hinted sync and no gap check pending any more. */
   private cancelPendingSync(): void {
     clearTimeout(this.syncRetry);
     clearTimeout(this.hintTimer);
+    clearTimeout(this.gapTimer);
     this.hintTimer = undefined;
+    this.gapTimer = undefined;
   }
 
   private sync(): void {
@@ -370,9 +377,21 @@ export class SocketSimClient extends SimClient {
 
   private receive(seq: number, change: Parameters<TodoReplica['receive']>[0]): void {
     this.eventsReceived++;
-    if (this.seqsThisConnection.has(seq)) this.duplicateEvents++;
-    this.seqsThisConnection.add(seq);
-    this.replica.receive(change);
+    const about = `${change.type === 'todo:deleted' ? 'deleted' : 'changed'} ${change.type === 'todo:deleted' ? change.id : change.todo.id}`;
+    const before = this.heard.get(seq);
+    if (before !== undefined && before !== about) this.seqConflicts++;
+    this.heard.set(seq, about);
+    if (!this.replica.receive(change)) this.repeatedEvents++;
+    // As the web app: a seq that stays skipped means a change did not reach us; ask for it.
+    if (this.gapTimer === undefined && this.replica.hasGap) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = undefined;
+        if (this.replica.hasGap && this.socket.connected) {
+          this.gapSyncs++;
+          this.sync();
+        }
+      }, SYNC_GAP_GRACE_MS);
+    }
   }
 
   private whenConnected(timeoutMs: number): Promise<boolean> {

@@ -20,22 +20,22 @@ export interface ServerState {
   seqs: Map<string, number[]>;
   /** Change-log entries per todo id (kinds in seq order). */
   logByTodo: Map<string, string[]>;
-  /** State of the idempotency record (`pending` or `done`) of the write keys asked about. */
+  /** For the write keys asked about: `logged at <seq>` when the change log holds the key. */
   keyStates: Map<string, string>;
 }
 
 /**
  * Reads every todo and change-log entry of `userIds` from MongoDB itself, not through the API, and
- * the idempotency records of the writes in `keys`.
+ * whether the change log holds the writes in `keys`.
  */
 export async function readServerState(mongoUrl: string, userIds: string[], keys: { userId: string; key: string }[] = []): Promise<ServerState> {
   const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
   try {
     await client.connect();
     const db = client.db();
-    const docs = await db.collection('todos').find({ userId: { $in: userIds } }).toArray();
-    const entries = await db.collection('todo_changes').find({ userId: { $in: userIds } }, { projection: { userId: 1, seq: 1, todoId: 1, kind: 1 } }).sort({ seq: 1 }).toArray();
-    const records = await db.collection<{ _id: string; state: string }>('idempotency_keys').find({ _id: { $in: keys.map((k) => `${k.userId}:${k.key}`) } }).toArray();
+    // Markers of expired tombstones share the collection; they are not todos.
+    const docs = (await db.collection('todos').find({ userId: { $in: userIds } }).toArray()).filter((d) => d.marker !== true);
+    const entries = await db.collection('todo_log').find({ userId: { $in: userIds } }, { projection: { userId: 1, seq: 1, todoId: 1, kind: 1, key: 1 } }).sort({ seq: 1 }).toArray();
     const todos = new Map<string, StoredTodo[]>(userIds.map((id) => [id, []]));
     for (const d of docs) {
       todos.get(d.userId)!.push({ id: d._id.toHexString(), userId: d.userId, title: d.title, completed: d.completed, version: d.version, deleted: d.deletedAt != null });
@@ -46,7 +46,8 @@ export async function readServerState(mongoUrl: string, userIds: string[], keys:
       seqs.get(e.userId)!.push(e.seq);
       logByTodo.set(e.todoId, [...(logByTodo.get(e.todoId) ?? []), e.kind]);
     }
-    const keyStates = new Map(records.map((r) => [r._id.slice(r._id.indexOf(':') + 1), r.state]));
+    const wanted = new Set(keys.map((k) => `${k.userId}:${k.key}`));
+    const keyStates = new Map(entries.filter((e) => wanted.has(`${e.userId}:${e.key}`)).map((e) => [e.key as string, `logged at ${e.seq}`]));
     return { todos, seqs, logByTodo, keyStates };
   } finally {
     await client.close();
@@ -60,6 +61,11 @@ export interface WriteCheck {
   duplicateCreates: { key: string; ids: string[] }[];
   /** Todos whose create was never acknowledged (a write applied although its client gave up). */
   appliedUnacknowledged: number;
+  /**
+   * Todos whose writes were all acknowledged, yet whose version is above what those writes make
+   * (1 + one per update + one for a delete): a write applied more than once.
+   */
+  appliedTwice: { todoKey: string; id: string; version: number; expected: number }[];
   /** Seqs missing inside a user's change log. */
   logGaps: number;
 }
@@ -107,6 +113,17 @@ export function checkWrites(ledger: Ledger, state: ServerState): WriteCheck {
     }
   }
 
+  // Each acknowledged update or delete moves the version by exactly one. Only todos whose every
+  // write was answered can be counted: an unanswered one may or may not have been applied.
+  const appliedTwice: WriteCheck['appliedTwice'] = [];
+  for (const [todoKey, writes] of writesByTodo) {
+    const create = writes.find((w) => w.op === 'create');
+    const stored = create?.acked ? byId.get(create.acked.id) : undefined;
+    if (!stored || writes.some((w) => w.outcome !== 'acked')) continue;
+    const expected = 1 + writes.filter((w) => w.op !== 'create').length;
+    if (stored.version > expected) appliedTwice.push({ todoKey, id: stored.id, version: stored.version, expected });
+  }
+
   const duplicateCreates = [...byCreateKey].filter(([, todos]) => todos.length > 1).map(([key, todos]) => ({ key, ids: todos.map((t) => t.id) }));
   const ackedCreates = new Set(ledger.writes.filter((w) => w.op === 'create' && w.outcome === 'acked').map((w) => w.key));
   const appliedUnacknowledged = [...byCreateKey.keys()].filter((key) => !ackedCreates.has(key)).length;
@@ -117,7 +134,7 @@ export function checkWrites(ledger: Ledger, state: ServerState): WriteCheck {
     const sorted = [...seqs].sort((a, b) => a - b);
     logGaps += sorted.at(-1)! - sorted[0]! + 1 - new Set(sorted).size;
   }
-  return { lost, duplicateCreates, appliedUnacknowledged, logGaps };
+  return { lost, duplicateCreates, appliedUnacknowledged, appliedTwice, logGaps };
 }
 
 export interface Convergence {

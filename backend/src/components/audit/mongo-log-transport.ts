@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import Transport from 'winston-transport';
-import { expireDocuments } from '../../infra/mongo/expiry.js';
+import { expireDocuments, hourOf } from '../../infra/mongo/expiry.js';
 import { errorFields, logger } from '../../lib/logger.js';
 
 const COLLECTION = 'logs';
@@ -23,7 +23,8 @@ export class MongoLogTransport extends Transport {
   override log(info: Record<string, unknown>, callback: () => void): void {
     if (info.record && this.buffer.length < this.maxBuffer) {
       const { level, message, timestamp, ...rest } = info;
-      this.buffer.push({ ...rest, level, message, at: timestamp ? new Date(String(timestamp)) : new Date() });
+      const at = timestamp ? new Date(String(timestamp)) : new Date();
+      this.buffer.push({ ...rest, level, message, at, hour: hourOf(at) });
     }
     callback();
   }
@@ -45,4 +46,5 @@ export class MongoLogTransport extends Transport {
 }
 
 /** Retention of the `logs` collection (see infra/mongo/expiry.ts). */
-export const enforceLogRetention = (connection: Connection, retentionDays: number) => expireDocuments(connection, COLLECTION, 'at', retentionDays * 86_400);
+export const enforceLogRetention = (connection: Connection, retentionDays: number) =>
+  expireDocuments(connection, COLLECTION, { dateField: 'at', hourField: 'hour', seconds: retentionDays * 86_400 });

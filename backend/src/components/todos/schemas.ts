@@ -14,7 +14,7 @@ const title = z
   .min(1, 'Title must not be empty')
   .max(TITLE_MAX_LENGTH, `Title must be at most ${TITLE_MAX_LENGTH} characters`);
 
-/** A client-chosen id for a write, so that a retry is applied once (see idempotency-store.ts). */
+/** A client-chosen id for a write, so that a retry is applied once (see domain/todo-log.ts). */
 export const clientMutationIdSchema = z
   .string({ message: 'clientMutationId must be a string' })
   .regex(/^[A-Za-z0-9._:-]{8,100}$/, 'clientMutationId must be 8 to 100 letters, digits or . _ : -');
@@ -53,12 +53,12 @@ export const listTodosInput = z.strictObject({
     .optional(),
 });
 
-/** Cursors are opaque to clients: base64url of `<createdAt ms>.<id>` of a page's last item. */
-export const encodeCursor = (createdAt: number, id: string): string => Buffer.from(`${createdAt}.${id}`).toString('base64url');
+/** Cursors are opaque to clients: base64url of `p<position>` of a page's last item. */
+export const encodeCursor = (pos: number): string => Buffer.from(`p${pos}`).toString('base64url');
 
-export function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
-  const match = /^(\d{1,15})\.([a-f0-9]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? { createdAt: Number(match[1]), id: match[2]! } : null;
+export function decodeCursor(cursor: string): { pos: number } | null {
+  const match = /^p(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? { pos: Number(match[1]) } : null;
 }
 
 export const syncInput = z.strictObject({

@@ -5,8 +5,10 @@ import mongoose from 'mongoose';
  * outage a fast 503 instead of a hanging request; the driver reconnects by itself.
  * Commands are not buffered while disconnected for the same reason.
  */
-export async function connectMongo(url: string): Promise<mongoose.Connection> {
+export async function connectMongo(url: string, onCommand?: (command: string, collection: string) => void): Promise<mongoose.Connection> {
   const connection = mongoose.createConnection(url, {
+    // Command events feed the store-command metric (how many round trips each operation costs).
+    monitorCommands: onCommand !== undefined,
     serverSelectionTimeoutMS: 2000,
     connectTimeoutMS: 2000,
     socketTimeoutMS: 10_000,
@@ -14,15 +16,12 @@ export async function connectMongo(url: string): Promise<mongoose.Connection> {
     autoIndex: false,
     maxPoolSize: 20,
   });
+  if (onCommand) {
+    connection.getClient().on('commandStarted', (event) => {
+      const target = event.command[event.commandName] as unknown;
+      onCommand(event.commandName, typeof target === 'string' ? target : String(event.command.collection ?? ''));
+    });
+  }
   await connection.asPromise();
   return connection;
-}
-
-/**
- * FerretDB answers `buildInfo` with a `ferretdbVersion`. Cobalt uses it to know that
- * single-document updates are not atomic there (see infra/redis/user-write-lock.ts).
- */
-export async function isFerretDB(connection: mongoose.Connection): Promise<boolean> {
-  const info = await connection.db!.admin().command({ buildInfo: 1 });
-  return typeof info.ferretdbVersion === 'string';
 }

@@ -1,4 +1,4 @@
-import { SYNC_HINT_JITTER_MS } from '@cobalt/contract';
+import { SYNC_GAP_GRACE_MS, SYNC_HINT_JITTER_MS, type Todo } from '@cobalt/contract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveSocket } from '../../../lib/live-connection';
 import { FakeTodoGateway } from '../../../testing/fake-todo-gateway';
@@ -66,5 +66,35 @@ describe('live todo sync', () => {
     socket.fire('disconnect');
     await vi.advanceTimersByTimeAsync(SYNC_HINT_JITTER_MS * 2);
     expect(socket.syncs).toHaveLength(1);
+  });
+
+  const todo = (n: number): Todo => ({ id: `t${n}`, title: `todo ${n}`, completed: false, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', version: 1 });
+
+  it('when a seq is skipped and does not arrive within the grace period, then one sync asks for it', async () => {
+    const socket = new FakeSocket();
+    const unbind = bindLiveTodoSync(new TodoStore(new FakeTodoGateway(), () => undefined), socket as unknown as LiveSocket, 1000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(socket.syncs).toEqual([0]);
+    socket.fire('todo:created', { todo: todo(1), seq: 1 });
+    socket.fire('todo:created', { todo: todo(3), seq: 3 }); // 2 skipped
+    socket.fire('todo:created', { todo: todo(4), seq: 4 });
+    await vi.advanceTimersByTimeAsync(SYNC_GAP_GRACE_MS - 1);
+    expect(socket.syncs).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.syncs).toEqual([0, 1]);
+    unbind();
+  });
+
+  it('when a skipped seq arrives late, within the grace period, then no sync is sent', async () => {
+    const socket = new FakeSocket();
+    const unbind = bindLiveTodoSync(new TodoStore(new FakeTodoGateway(), () => undefined), socket as unknown as LiveSocket, 1000);
+    await vi.advanceTimersByTimeAsync(0);
+    socket.fire('todo:created', { todo: todo(2), seq: 2 });
+    await vi.advanceTimersByTimeAsync(SYNC_GAP_GRACE_MS / 2);
+    socket.fire('todo:created', { todo: todo(1), seq: 1 });
+    socket.fire('todo:created', { todo: todo(1), seq: 1 }); // announced again: dropped
+    await vi.advanceTimersByTimeAsync(SYNC_GAP_GRACE_MS * 2);
+    expect(socket.syncs).toEqual([0]);
+    unbind();
   });
 });

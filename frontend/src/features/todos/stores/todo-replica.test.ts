@@ -86,4 +86,26 @@ describe('TodoReplica', () => {
     expect(titles(replica)).toEqual(['todo 1 v1', 'todo 2 v1']);
     expect(replica.beginSync()).toBe(2);
   });
+
+  it('when a live event repeats a seq already applied, then it is dropped, even if it carries another state', () => {
+    const replica = new TodoReplica();
+    replica.completeSync({ seq: 0, changes: [] });
+    expect(replica.receive({ type: 'todo:created', todo: todo('1', 1), seq: 1 })).toBe(true);
+    expect(replica.receive({ type: 'todo:updated', todo: todo('1', 2), seq: 2 })).toBe(true);
+    expect(replica.receive({ type: 'todo:created', todo: todo('1', 1), seq: 1 })).toBe(false);
+    expect(replica.get(todo('1', 1).id)?.version).toBe(2);
+    expect(replica.lastSeq).toBe(2);
+  });
+
+  it('when a seq is skipped, then the replica says so until the gap closes', () => {
+    const replica = new TodoReplica();
+    replica.completeSync({ seq: 0, changes: [] });
+    replica.receive({ type: 'todo:created', todo: todo('1', 1), seq: 1 });
+    expect(replica.hasGap).toBe(false);
+    replica.receive({ type: 'todo:created', todo: todo('3', 1), seq: 3 });
+    expect(replica.hasGap).toBe(true);
+    replica.receive({ type: 'todo:created', todo: todo('2', 1), seq: 2 });
+    expect(replica.hasGap).toBe(false);
+    expect(replica.lastSeq).toBe(3);
+  });
 });

@@ -11,6 +11,9 @@ import type { SyncResult, Todo, TodoChange } from '@cobalt/contract';
  * - `lastSeq` only advances over an unbroken run of sequence numbers (the log has no gaps). An
  *   event overtaken by a later one and then lost in a disconnect is therefore asked for again by
  *   the next `sync`, instead of being skipped because a higher number was already seen.
+ * - A live event whose seq it has already seen is dropped: the server may announce a change again
+ *   (a retried write announces what it finds done), and the copy changes nothing.
+ * - `hasGap` says a seq was skipped: whoever drives the replica syncs if it stays skipped.
  */
 export class TodoReplica {
   private readonly todos = new Map<string, Todo>();
@@ -57,14 +60,26 @@ export class TodoReplica {
     return this.todos.delete(id);
   }
 
-  /** A live `todo:*` event. */
-  receive(event: TodoChange): void {
+  /** Some seq above `lastSeq` has been seen while the one right after `lastSeq` has not. */
+  get hasGap(): boolean {
+    return this.seenAbove.size > 0;
+  }
+
+  /** Whether this seq has been applied already (a live event for it again is a repeat). */
+  hasSeen(seq: number): boolean {
+    return seq <= this.watermark || this.seenAbove.has(seq);
+  }
+
+  /** A live `todo:*` event; false when it was a repeat of a seq already applied, and dropped. */
+  receive(event: TodoChange): boolean {
     if (this.syncing) {
       this.buffered.push(event);
-      return;
+      return true;
     }
+    if (this.hasSeen(event.seq)) return false;
     this.applyChange(event);
     this.see(event.seq);
+    return true;
   }
 
   /** The first page load (GraphQL), used only until the first sync answer, which supersedes it. */
@@ -104,6 +119,7 @@ export class TodoReplica {
     const events = this.buffered;
     this.buffered = [];
     for (const event of events) {
+      if (this.hasSeen(event.seq)) continue;
       this.applyChange(event);
       this.see(event.seq);
     }

@@ -69,8 +69,12 @@ export class TodoStore {
   }
 
   receive(event: TodoChange): void {
-    this.replica.receive(event);
-    this.publish();
+    if (this.replica.receive(event)) this.publish();
+  }
+
+  /** A seq was skipped by the live events (see TodoReplica): a sync is due if it stays so. */
+  get hasGap(): boolean {
+    return this.replica.hasGap;
   }
 
   beginSync(): number {

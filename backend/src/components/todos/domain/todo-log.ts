@@ -1,0 +1,236 @@
+import type { TodoChange } from '@cobalt/contract';
+import { AppError, notFound } from '../../../lib/app-error.js';
+import type { KeyedLock } from '../../../infra/redis/user-lock.js';
+import { hourOf, type ChangeKind, type LogEntry, type TodoDocument } from '../data-access/todo-model.js';
+import { todoOf, toTodo, type Head, type TodoStore } from '../data-access/todo-store.js';
+
+/** What a write asks for, before it has a seq. */
+export type Intent =
+  | { kind: 'created'; todoId: string; title: string }
+  | { kind: 'updated'; todoId: string; title?: string; completed?: boolean }
+  | { kind: 'deleted'; todoId: string };
+
+export interface WriteRequest {
+  userId: string;
+  intent: Intent;
+  /** The clientMutationId; a retry with it is answered from its log entry. */
+  key?: string;
+  /** Of the operation and its input, for telling a retry from another request with the same key. */
+  fingerprint?: string;
+}
+
+/** The write's todo as it stands after it (for a retry: after the first attempt, or later changes). */
+export type Outcome = TodoDocument;
+
+export interface TodoLogDependencies {
+  store: Pick<TodoStore, 'appendEntry' | 'entryAt' | 'entryByKey' | 'dropEntry' | 'insertTodo' | 'applyChange' | 'findTodo' | 'recoverHead'>;
+  lock: KeyedLock;
+  /** Told each change once it is applied (and again when a later writer finds it, see `settle`). */
+  announce: (userId: string, change: TodoChange) => void;
+}
+
+/** A holder takes at most this many queued writes of its user, and only while this much time is left on its lease. */
+const MAX_WRITES_PER_HOLD = 32;
+const LEASE_MARGIN_MS = 1000;
+/** Entries a writer may find ahead of a stale head before it reads the head from the store. */
+const MAX_STALE_STEPS = 8;
+const MAX_STEPS = 32;
+
+const encodeHead = (head: Head) => `${head.seq}:${head.pos}`;
+function decodeHead(value: string | null): Head | null {
+  const match = value ? /^(\d+):(\d+)$/.exec(value) : null;
+  return match ? { seq: Number(match[1]), pos: Number(match[2]) } : null;
+}
+
+function changeFor(entry: LogEntry, todo: TodoDocument): TodoChange {
+  const clientMutationId = entry.key.startsWith('~') ? undefined : entry.key;
+  const base = { seq: entry.seq, ...(clientMutationId ? { clientMutationId } : {}) };
+  if (entry.kind === 'deleted') return { type: 'todo:deleted', id: entry.todoId, ...base };
+  return { type: entry.kind === 'created' ? 'todo:created' : 'todo:updated', todo: toTodo(todo), ...base };
+}
+
+/**
+ * A user's change log: the rules every write follows, in one place.
+ *
+ * Each user's writes take a cluster-wide lock, so they are applied one at a time and in seq order.
+ * Under it a write is two store commands: its log entry (which claims the next seq and the write's
+ * key, both unique per user) and then its change to the todo, made only if the todo has nothing at
+ * that seq or later. The lock carries the user's head (last seq, next position), so no read is
+ * needed to number a write.
+ *
+ * Whatever fails between the two, nothing is lost or applied twice: an entry is written before its
+ * change, and a later writer whose seq turns out to be taken (the head it was given is behind)
+ * completes the entry it finds there before it goes on; a retry whose key is taken completes that
+ * write's entry and answers its todo. So an entry in the log is applied exactly once, and every
+ * applied entry is announced, at least once by the server and once as a client sees it (clients drop
+ * a seq they have). An entry whose change cannot be made (its todo is gone) is dropped and its write
+ * answered NOT_FOUND.
+ */
+export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
+  interface Pending {
+    request: WriteRequest;
+    resolve: (outcome: Outcome) => void;
+    reject: (error: unknown) => void;
+  }
+  // Writes of one user waiting on this instance: one holder takes them in turn under one lock.
+  const queues = new Map<string, Pending[]>();
+
+  function entryFor(request: WriteRequest, head: Head, at: Date): LogEntry {
+    const seq = head.seq + 1;
+    const { intent } = request;
+    const entry: LogEntry = {
+      _id: `${request.userId}:${seq}`,
+      userId: request.userId,
+      seq,
+      todoId: intent.todoId,
+      kind: intent.kind,
+      key: request.key ?? `~${seq}`,
+      at,
+      hour: hourOf(at),
+    };
+    if (request.fingerprint) entry.fingerprint = request.fingerprint;
+    if (intent.kind === 'created') Object.assign(entry, { title: intent.title, pos: head.pos });
+    if (intent.kind === 'updated') {
+      if (intent.title !== undefined) entry.title = intent.title;
+      if (intent.completed !== undefined) entry.completed = intent.completed;
+    }
+    return entry;
+  }
+
+  const after = (head: Head, entry: LogEntry): Head => ({
+    seq: Math.max(head.seq, entry.seq),
+    pos: entry.kind === 'created' && entry.pos !== undefined ? Math.max(head.pos, entry.pos + 1) : head.pos,
+  });
+
+  /**
+   * Makes sure an entry's change is in its todo, and answers the todo (null: the change cannot be
+   * made, its todo is gone). Safe to run any number of times: a change already made is found, not
+   * made again.
+   */
+  async function settle(entry: LogEntry): Promise<TodoDocument | null> {
+    if (entry.kind === 'created') {
+      const inserted = await store.insertTodo(todoOf(entry));
+      if (inserted) return inserted;
+      const existing = await store.findTodo(entry.userId, entry.todoId);
+      return existing?.createdSeq === entry.seq ? existing : null;
+    }
+    const changed = await store.applyChange(entry);
+    if (changed) return changed;
+    const current = await store.findTodo(entry.userId, entry.todoId);
+    return current && current.seq >= entry.seq ? current : null;
+  }
+
+  /** Why an entry could not be applied: its todo is gone, or (a create) it was made long ago under the same key. */
+  async function refusal(entry: LogEntry): Promise<{ todo: TodoDocument } | AppError> {
+    await store.dropEntry(entry);
+    const existing = entry.kind === 'created' ? await store.findTodo(entry.userId, entry.todoId) : null;
+    return existing ? { todo: existing } : notFound('Todo');
+  }
+
+  function settled(entry: LogEntry, todo: TodoDocument): TodoDocument {
+    announce(entry.userId, changeFor(entry, todo));
+    return todo;
+  }
+
+  /** One write under the lock: answers its todo and the head after it. */
+  async function commit(request: WriteRequest, start: Head, holding: { hasTime(margin?: number): boolean }): Promise<{ todo: TodoDocument; head: Head }> {
+    let head = start;
+    for (let step = 0; step < MAX_STEPS; step++) {
+      if (!holding.hasTime(LEASE_MARGIN_MS)) break;
+      if (step === MAX_STALE_STEPS) head = await store.recoverHead(request.userId);
+      const entry = entryFor(request, head, new Date());
+      if (await store.appendEntry(entry)) {
+        const todo = await settle(entry);
+        if (todo) return { todo: settled(entry, todo), head: after(head, entry) };
+        const refused = await refusal(entry);
+        if (refused instanceof AppError) throw refused;
+        return { todo: refused.todo, head }; // a keyed create older than the log: its todo, as it is
+      }
+      // The seq or the key is taken. A taken seq: the head was behind (a holder died before it could
+      // leave its head, or Redis lost it); complete that entry and try the next seq.
+      const atSeq = await store.entryAt(request.userId, entry.seq);
+      if (atSeq) {
+        const todo = await settle(atSeq);
+        if (todo) {
+          settled(atSeq, todo);
+          head = after(head, atSeq);
+        } else await store.dropEntry(atSeq);
+        continue;
+      }
+      // A taken key: this write was made before (a retry). Complete it if need be and answer its todo.
+      const earlier = request.key ? await store.entryByKey(request.userId, request.key) : null;
+      if (!earlier) continue; // purged in between: go again
+      if (earlier.fingerprint !== request.fingerprint) throw new AppError('CONFLICT', 'This idempotency key was already used for a different request');
+      const todo = await settle(earlier);
+      if (todo) return { todo: settled(earlier, todo), head };
+      const refused = await refusal(earlier);
+      if (refused instanceof AppError) throw refused;
+      return { todo: refused.todo, head };
+    }
+    throw new AppError('UNAVAILABLE', 'The store is slow, retry shortly', { retryAfterSeconds: 1 });
+  }
+
+  /** Takes the user's lock and commits the queued writes of that user, as many as one lease allows. */
+  async function drain(userId: string, queue: Pending[]): Promise<void> {
+    try {
+      while (queue.length) {
+        await lock.hold(userId, async (holding) => {
+          let head = decodeHead(holding.head) ?? (await store.recoverHead(userId));
+          for (let n = 0; queue.length && n < MAX_WRITES_PER_HOLD && holding.hasTime(LEASE_MARGIN_MS); n++) {
+            const pending = queue.shift()!;
+            try {
+              const done = await commit(pending.request, head, holding);
+              head = done.head;
+              pending.resolve(done.todo);
+            } catch (error) {
+              // The head stays where it was: if a store failure came after the entry was written,
+              // the next writer finds the entry at that seq and completes it.
+              pending.reject(error);
+            }
+          }
+          return { value: undefined, head: encodeHead(head) };
+        });
+      }
+    } catch (error) {
+      for (const pending of queue.splice(0)) pending.reject(error);
+    } finally {
+      queues.delete(userId);
+    }
+  }
+
+  return {
+    /** Applies a write once, in seq order with the user's other writes, and answers its todo. */
+    write(request: WriteRequest): Promise<Outcome> {
+      return new Promise((resolve, reject) => {
+        const waiting = queues.get(request.userId);
+        const pending = { request, resolve, reject };
+        if (waiting) {
+          waiting.push(pending);
+          return;
+        }
+        const queue = [pending];
+        queues.set(request.userId, queue);
+        void drain(request.userId, queue);
+      });
+    },
+    /**
+     * The user's head for readers: as the lock last left it. When no holder left one (Redis lost
+     * it), it is recovered from the store under the lock, so the next readers find it there; while
+     * Redis is unreachable, from the store each time.
+     */
+    async head(userId: string): Promise<Head> {
+      const peeked = await lock.peek(userId).catch(() => null);
+      // Without Redis the store is the only source that other instances' writes reach.
+      if (peeked === null) return store.recoverHead(userId);
+      const known = decodeHead(peeked.head);
+      if (known) return known;
+      return lock.hold(userId, async (holding) => {
+        const head = decodeHead(holding.head) ?? (await store.recoverHead(userId));
+        return { value: head, head: encodeHead(head) };
+      });
+    },
+  };
+}
+
+export type TodoLog = ReturnType<typeof createTodoLog>;
+export type { ChangeKind };
