@@ -11,6 +11,7 @@ import { createAuthRouter } from './components/auth/entry-points/rest.js';
 import { createHealthChecks } from './components/health/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
+import { migrateLegacyTodos } from './components/todos/data-access/legacy-todos.js';
 import { enforceTodoRetention } from './components/todos/data-access/todo-retention.js';
 import { createTodoStore } from './components/todos/data-access/todo-store.js';
 import { createTodoLog } from './components/todos/domain/todo-log.js';
@@ -78,6 +79,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
 
   const todoStore = createTodoStore(registerTodoModels(mongo), mongo);
   await todoStore.ensureIndexes();
+  await migrateLegacyTodos(mongo);
   const stopTodoRetention = await enforceTodoRetention(mongo, {
     logRetentionHours: config.idempotency.retentionHours,
     tombstoneRetentionDays: config.sync.tombstoneRetentionDays,
