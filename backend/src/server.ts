@@ -67,8 +67,9 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const db = createPrismaClient(config.postgres.url);
   const mongo = await connectMongo(config.mongo.url, (command, collection) => metrics.storeCommands.inc({ command, collection }));
   const onRedisError = () => metrics.adapterErrors.inc();
-  const redis = createRedis(config.redis.url, `${config.instanceId}:commands`);
-  const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError);
+  // Commands and publishes issued by concurrent requests in the same tick share one socket write.
+  const redis = createRedis(config.redis.url, `${config.instanceId}:commands`, undefined, { autoPipelining: true });
+  const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError, { autoPipelining: true });
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
   await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient)]);
   reportPublishFailures(pubClient, onRedisError);

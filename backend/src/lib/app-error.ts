@@ -65,7 +65,7 @@ export function isInfrastructureError(error: unknown): boolean {
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
     code === 'ETIMEDOUT' ||
-    /Connection is closed|max retries per request|Stream isn't writeable/i.test(error.message)
+    /Connection is closed|max retries per request|Stream isn.t writeable|connect ECONNREFUSED|ECONNRESET|ETIMEDOUT|server selection timed out/i.test(error.message)
   );
 }
 

@@ -5,9 +5,10 @@ import { logger, errorFields } from '../../lib/logger.js';
  * ioredis reconnects forever with capped backoff; commands issued while disconnected fail
  * after one retry instead of queueing without bound, so callers can fail fast or fail open.
  */
-export function createRedis(url: string, name: string, onError?: (error: Error) => void): Redis {
+export function createRedis(url: string, name: string, onError?: (error: Error) => void, options: { autoPipelining?: boolean } = {}): Redis {
   const redis = new Redis(url, {
     connectionName: name,
+    enableAutoPipelining: options.autoPipelining ?? false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
     connectTimeout: 2000,

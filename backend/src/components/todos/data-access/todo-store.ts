@@ -1,5 +1,6 @@
 import type { Todo } from '@cobalt/contract';
 import { Types, type Connection } from 'mongoose';
+import { groupCommit, insertOutcomes } from '../../../infra/mongo/group-commit.js';
 import type { LockDocuments } from '../../../infra/redis/user-lock.js';
 import {
   DURABLE,
@@ -76,10 +77,24 @@ export function todoOf(entry: LogEntry): TodoDocument {
  * equality match on a bucket (see todo-model.ts), so none grows with the user's data, except
  * those that return all of it (a reset, a head recovery).
  */
-export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection: Connection) {
+export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection: Connection, batching = { maxInFlight: 2, maxBatch: 64 }) {
   const todos = connection.collection<TodoDocument>(Todo.collection.collectionName);
   const log = connection.collection<LogEntry>(Log.collection.collectionName);
   const locks = connection.collection<{ _id: string; key: string; until: Date }>('todo_locks');
+
+  // Log entries and new todos of concurrent writes (of different users: one user's writes take
+  // turns) share their insert commands; see infra/mongo/group-commit.ts.
+  const insertBatched = <T extends object>(collection: { insertMany(docs: T[], options: object): Promise<unknown> }) =>
+    groupCommit<T, boolean>(async (docs) => {
+      try {
+        await collection.insertMany(docs, { ordered: false, writeConcern: DURABLE });
+        return docs.map(() => true);
+      } catch (error) {
+        return insertOutcomes(docs.length, error);
+      }
+    }, batching);
+  const insertEntry = insertBatched<LogEntry>(log as never);
+  const insertNewTodo = insertBatched<TodoDocument>(todos as never);
 
   const lockDocuments: LockDocuments = {
     async insert(doc) {
@@ -101,15 +116,7 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
     lockDocuments,
 
     /** Inserts a log entry; false when its seq or its key is taken already. */
-    async appendEntry(entry: LogEntry): Promise<boolean> {
-      try {
-        await log.insertOne(entry, { writeConcern: DURABLE });
-        return true;
-      } catch (error) {
-        if (isDuplicateKey(error)) return false;
-        throw error;
-      }
-    },
+    appendEntry: (entry: LogEntry): Promise<boolean> => insertEntry(entry),
     entryAt: (userId: string, seq: number): Promise<LogEntry | null> => log.findOne({ _id: `${userId}:${seq}` }),
     entryByKey: (userId: string, key: string): Promise<LogEntry | null> => log.findOne({ userId, key }),
     /** Removes the entry of a write that failed (its todo was missing): its seq is given out again. */
@@ -118,15 +125,7 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
     },
 
     /** Inserts the todo a create entry makes; null when it exists already (the create ran before). */
-    async insertTodo(doc: TodoDocument): Promise<TodoDocument | null> {
-      try {
-        await todos.insertOne(doc, { writeConcern: DURABLE });
-        return doc;
-      } catch (error) {
-        if (isDuplicateKey(error)) return null;
-        throw error;
-      }
-    },
+    insertTodo: async (doc: TodoDocument): Promise<TodoDocument | null> => ((await insertNewTodo(doc)) ? doc : null),
     /** Applies an update or delete entry to its live todo unless a change at that seq or later is there. */
     applyChange: (entry: LogEntry): Promise<TodoDocument | null> =>
       todos.findOneAndUpdate({ _id: objectId(entry.todoId), userId: entry.userId, alive: true, seq: { $lt: entry.seq } }, changeOf(entry), {

@@ -190,6 +190,9 @@ export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
           }
           return { value: undefined, head: encodeHead(head) };
         });
+        // More of this user's writes are waiting here: let a waiting instance have a turn first
+        // (waiters poll every few milliseconds), so a busy instance cannot starve the others.
+        if (queue.length) await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 10));
       }
     } catch (error) {
       for (const pending of queue.splice(0)) pending.reject(error);
