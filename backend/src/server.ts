@@ -149,7 +149,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
   http.app.use('/graphql', graphql.middleware);
   http.finish();
-  authenticateSockets(io, auth, metrics, config.instanceId);
+  authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);
   registerTodoSocketHandlers(io, todos, metrics, socketLimiter);
 
   return {

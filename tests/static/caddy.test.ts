@@ -56,7 +56,8 @@ describe('caddy/Caddyfile (local cluster)', () => {
     expect(api.upstreams.map((u: Json) => u.dial)).toEqual(['127.0.0.1:13001', '127.0.0.1:13002', '127.0.0.1:13003']);
     // Routed on whether an instance takes work, not on shared stores (a store outage must not pull them all).
     expect(api.health_checks.active.uri).toBe('/health/accepting');
-    expect(api.health_checks.passive.unhealthy_status).toBeUndefined();
+    // No passive checks: Caddy 2.6 would count a client's own malformed request against the backend (docs/SECURITY.md).
+    for (const path of ['/api/*', '/socket.io/*']) expect(proxyFor(server, path).health_checks.passive, path).toBeUndefined();
     // With no backend to answer, API clients still get the contract's envelope with its stable code.
     const bodies: Json[] = [];
     const collect = (node: unknown): void => {
@@ -69,6 +70,7 @@ describe('caddy/Caddyfile (local cluster)', () => {
     };
     collect(server.errors.routes);
     expect(bodies).toEqual([
+      { status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.any(String) } } },
       { status: 503, body: { errors: [{ message: expect.any(String), extensions: { code: 'UNAVAILABLE' } }] } },
       { status: 503, body: { error: { code: 'UNAVAILABLE', message: expect.any(String) } } },
     ]);
@@ -110,6 +112,7 @@ describe('caddy/Caddyfile.production (docker-compose)', () => {
     for (const path of ['/api/*', '/graphql/*', '/health/*', '/socket.io/*']) {
       const proxy = proxyFor(site, path);
       expect(proxy?.dynamic_upstreams, path).toMatchObject({ source: 'a', name: 'backend', port: '3000' });
+      expect(proxy.health_checks?.passive, path).toBeUndefined();
       expect(proxy.load_balancing.try_duration).toBeGreaterThan(0);
     }
     expect(proxyFor(site, '/api/*').load_balancing.selection_policy.policy).toBe('round_robin');

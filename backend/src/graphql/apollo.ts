@@ -19,15 +19,25 @@ import type { Metrics } from '../lib/metrics.js';
 import { createUserLoader, type GraphQLContext } from './context.js';
 import { typeDefs } from './type-defs.js';
 
-// Apollo's own request errors (syntax, unknown field, bad argument type) are input errors.
-const INPUT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
+// Apollo's own request errors (syntax, unknown field, bad argument type, a persisted query asked
+// for: Cobalt takes none) are input errors.
+const PERSISTED_QUERY_CODES = new Set(['PERSISTED_QUERY_NOT_SUPPORTED', 'PERSISTED_QUERY_NOT_FOUND']);
+const INPUT_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', ...PERSISTED_QUERY_CODES]);
+
+/** Apollo's refusals of a request that carry a 4xx status but no code (a persisted query's hash that does not match, say). */
+function isRequestRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
 
 /** Every GraphQL error carries one of the contract's codes; unknown errors are masked. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const apolloCode = formatted.extensions?.code;
-  if (!(original instanceof AppError) && typeof apolloCode === 'string' && INPUT_ERROR_CODES.has(apolloCode)) {
-    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'VALIDATION_FAILED' } };
+  if (!(original instanceof AppError) && ((typeof apolloCode === 'string' && INPUT_ERROR_CODES.has(apolloCode)) || isRequestRefusal(original))) {
+    const message = typeof apolloCode === 'string' && PERSISTED_QUERY_CODES.has(apolloCode) ? 'Persisted queries are not supported: send the query text' : formatted.message;
+    return { message, locations: formatted.locations, extensions: { code: 'VALIDATION_FAILED' } };
   }
   // Errors raised while building the context (a bad token) arrive re-wrapped by Apollo with our code kept.
   if (!(original instanceof AppError) && typeof apolloCode === 'string' && (ERROR_CODES as readonly string[]).includes(apolloCode) && apolloCode !== 'INTERNAL') {
@@ -82,15 +92,30 @@ function maxTokensGuard(n: number, onReject: () => void): RequestHandler {
   };
 }
 
+/** A request that asks for a persisted query probes for a feature Cobalt does not have: counted as a refused operation. */
+function persistedQueryProbePlugin(onProbe: () => void): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          if (errors.some((e) => PERSISTED_QUERY_CODES.has(String(e.extensions?.code)))) onProbe();
+        },
+      };
+    },
+  };
+}
+
 /**
  * A request refused before execution (syntax, validation or an abuse limit) is the client's
  * fault: answer 400, whichever layer raised it (some limits throw while parsing, which Apollo
- * would otherwise report as 500).
+ * would otherwise report as 500). Every answer is `Cache-Control: no-store`, as REST's are
+ * (Apollo's own default for GET is only `private, no-cache`).
  */
 const inputErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
         if (response.body.kind !== 'single') return;
         const { errors, data } = response.body.singleResult;
         if (data === undefined && errors?.length && errors.every((e) => e.extensions?.code === 'VALIDATION_FAILED')) {
@@ -100,6 +125,26 @@ const inputErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
     };
   },
 };
+
+/**
+ * A request without a token is parsed and validated before its fields refuse it, so anonymous
+ * callers are metered too: per client address, on the same budget a signed-in user gets (signed-in
+ * callers are metered per user once their token is checked, in the context).
+ */
+function anonymousLimit(limiter: RateLimiter): RequestHandler {
+  return async (req, res, next) => {
+    if (req.headers.authorization !== undefined) return next();
+    try {
+      await limiter.consume(`ip:${req.ip}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'RATE_LIMITED') return next(error);
+      res.setHeader('Retry-After', String(error.retryAfterSeconds ?? 1));
+      res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+      return;
+    }
+    next();
+  };
+}
 
 export async function createGraphQLMiddleware(deps: {
   auth: AuthService;
@@ -131,6 +176,9 @@ export async function createGraphQLMiddleware(deps: {
       Todo: todoResolvers.Todo,
     },
     introspection: deps.introspection,
+    // No automatic persisted queries: no client uses them, and they would let anyone fill the
+    // server's query cache. Asking for one is a client error (formatGraphQLError).
+    persistedQueries: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // The process owns its signals (main.ts) and stops Apollo in order during shutdown.
@@ -141,6 +189,7 @@ export async function createGraphQLMiddleware(deps: {
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
       metricsPlugin(deps.metrics),
+      persistedQueryProbePlugin(countRejection),
       inputErrorStatusPlugin,
       ...(deps.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
@@ -161,5 +210,5 @@ export async function createGraphQLMiddleware(deps: {
       }
     },
   });
-  return { middleware: [maxTokensGuard(2000, countRejection), middleware], stop: () => server.stop() };
+  return { middleware: [anonymousLimit(deps.perUserLimiter), maxTokensGuard(2000, countRejection), middleware], stop: () => server.stop() };
 }

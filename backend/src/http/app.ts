@@ -29,6 +29,16 @@ function cors(origins: string[]): express.RequestHandler {
 }
 
 /**
+ * Every answer of the API is about one account (its tokens, profile, sessions or todos) or says
+ * something only true now (health, errors): no cache, shared or private, may keep it
+ * (RFC 9111 §5.2.2.5; RFC 6749 §5.1 for the token answers). GraphQL sets the same from its plugin.
+ */
+const noStore: express.RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+/**
  * The Express app: cross-cutting middleware, then the routers of each component, then the
  * central error handler. GraphQL is mounted by the caller between the two (it needs the app).
  */
@@ -40,6 +50,7 @@ export function createHttpApp(config: Config, metrics: Metrics) {
   app.use(requestContext(config.instanceId));
   app.use(requestMetrics(metrics));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.use(noStore);
   app.use(cors(config.http.corsOrigins));
   app.use(cookieParser());
   app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));

@@ -48,6 +48,10 @@ export const unauthenticated = (message = 'Authentication required') => new AppE
 
 // Prisma's codes for "cannot reach / timed out / connection closed / pool exhausted".
 const PRISMA_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+// A raw query ($queryRaw) fails as P2010 whatever the cause; the driver adapter's own error says whether it was the link.
+const DRIVER_UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+const driverErrorKind = (error: unknown): unknown =>
+  (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError?.cause?.kind;
 
 /** Dependency failures (database or cache unreachable) surface as UNAVAILABLE, never as a stack trace. */
 export function isInfrastructureError(error: unknown): boolean {
@@ -55,6 +59,7 @@ export function isInfrastructureError(error: unknown): boolean {
   const name = error.name ?? '';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && PRISMA_UNAVAILABLE_CODES.has(code)) return true;
+  if (DRIVER_UNAVAILABLE_KINDS.has(driverErrorKind(error) as string)) return true;
   if (error.cause instanceof Error && error.cause !== error && isInfrastructureError(error.cause)) return true;
   return (
     /^Mongo(Server)?(Selection|Network|NotConnected|Topology|PoolCleared|NetworkTimeout)/.test(name) ||

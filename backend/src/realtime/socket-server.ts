@@ -93,9 +93,10 @@ export function createSocketServer(deps: {
 /**
  * Authenticates every connection at the handshake (`auth: {token}`); a missing, invalid or
  * revoked token gets `connect_error` with the contract's error body and no connection.
- * Connected sockets join their user's room and their session's room.
+ * Connected sockets join their user's room and their session's room. `auth:refresh` counts
+ * against the user's socket event limit like every other client event.
  */
-export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics: Metrics, instanceId: string): void {
+export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics: Metrics, instanceId: string, limiter: RateLimiter): void {
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     try {
@@ -131,7 +132,7 @@ export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics
       socket.data.expiresAt = verified.expiresAt;
       expiry.schedule();
       return { expiresAt: new Date(verified.expiresAt).toISOString() };
-    });
+    }, limiter);
     socket.on('error', (error) => logger.debug('socket error', { userId, ...errorFields(error) }));
   });
 
@@ -199,9 +200,10 @@ export async function drainSocketEvents(io: CobaltServer, graceMs: number): Prom
 /**
  * Binds a client event to a use case: runs it in a log context, replies through the ack with
  * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is ignored
- * (nothing runs): every client event of the contract expects an answer.
+ * (nothing runs): every client event of the contract expects an answer. The limiter is not
+ * optional: every client event is metered against its user's budget before it does any work.
  */
-export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>, limiter?: RateLimiter): void {
+export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>, limiter: RateLimiter): void {
   (socket as unknown as Socket).on(event, (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') {
       metrics.socketEvents.inc({ event, outcome: 'no_ack' });
@@ -213,7 +215,7 @@ export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics:
     void runWithContext({ requestId: randomUUID(), userId: identity.userId, sessionId: identity.sessionId }, async () => {
       try {
         if (work.draining) throw new AppError('UNAVAILABLE', 'This instance is restarting; retry on the next connection', { retryAfterSeconds: 1 });
-        await limiter?.consume(`user:${identity.userId}`);
+        await limiter.consume(`user:${identity.userId}`);
         const data = await handler(identity, payload);
         metrics.socketEvents.inc({ event, outcome: 'ok' });
         ack({ data });

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFRESH_RACE_WINDOW_MS } from '../../src/components/auth/domain/auth-service.js';
 import { services } from '../support/env.js';
 import { apiClient, registerUser, type ApiClient } from '../support/http.js';
 import { sleep } from '../support/sockets.js';
@@ -66,7 +67,8 @@ describe('health, metrics and stored logs', () => {
     const user = await registerUser(api, 'sec-events');
     await api.post('/api/auth/login', { email: user.email, password: 'definitely wrong' });
     await api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
-    await api.post('/api/auth/refresh', { refreshToken: user.refreshToken }); // reuse
+    await sleep(REFRESH_RACE_WINDOW_MS + 100);
+    await api.post('/api/auth/refresh', { refreshToken: user.refreshToken }); // reuse, after the race window
     const refused = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://evil.example' } });
     expect(refused.status).toBe(403);
 

@@ -41,6 +41,9 @@ describe('when Postgres becomes unreachable and comes back', () => {
     expect(login.body.error.code).toBe('UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await api.get('/api/sessions', user.accessToken)).status).toBe(503);
+    const refresh = await api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+    expect(refresh.status).toBe(503);
+    expect(refresh.body.error.code).toBe('UNAVAILABLE');
     expect((await api.get('/health/ready')).body.checks).toMatchObject({ postgres: 'down', mongodb: 'up', redis: 'up' });
     // Still routed to: todos work, and the store outage is every instance's alike.
     expect((await api.get('/health/accepting')).status).toBe(200);
@@ -51,6 +54,8 @@ describe('when Postgres becomes unreachable and comes back', () => {
     await link.restore();
     expect(await waitForReady(api)).toBe(200);
     expect((await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).status).toBe(200);
+    // The refresh that failed during the outage changed nothing: its token still rotates.
+    expect((await api.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(200);
     expect((await api.get('/api/todos', user.accessToken)).body.items.map((t: { id: string }) => t.id)).toContain(created.body.id);
     socket.close();
   });

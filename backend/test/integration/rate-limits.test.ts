@@ -96,4 +96,26 @@ describe('rate limits per account and per user', () => {
     s1.close();
     s2.close();
   });
+
+  it('when a user re-authenticates sockets with auth:refresh, then each one counts, and once the budget is spent it is refused before any check runs', async () => {
+    const user = await registerUser(api, 'rl-refresh');
+    const otherSession = await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' });
+    const [s1, s2] = await Promise.all([connectSocket(a.url, user.accessToken), connectSocket(b.url, user.accessToken)]);
+    const acks = [];
+    for (let i = 0; i < 4; i++) acks.push(await (i % 2 ? s1 : s2).emitWithAck('auth:refresh', { token: user.accessToken }));
+    expect(acks.map((ack) => Object.keys(ack))).toEqual([['data'], ['data'], ['data'], ['data']]);
+    // The four refreshes spent the budget: a sync is refused ...
+    expect((await s1.emitWithAck('sync', { since: 0 })).error?.code).toBe('RATE_LIMITED');
+    // ... and so is every further refresh, before its token is even looked at: a token of another
+    // session, which the check would refuse as UNAUTHENTICATED, is answered RATE_LIMITED.
+    for (const socket of [s1, s2]) {
+      expect((await socket.emitWithAck('auth:refresh', { token: user.accessToken })).error?.code).toBe('RATE_LIMITED');
+      expect((await socket.emitWithAck('auth:refresh', { token: otherSession.body.accessToken })).error?.code).toBe('RATE_LIMITED');
+    }
+    const metrics = (await apiClient(a.url).get('/metrics')).body as string;
+    expect(metrics).toMatch(/cobalt_socket_events_total\{[^}]*event="auth:refresh"[^}]*outcome="RATE_LIMITED"[^}]*\} [1-9]/);
+    expect(metrics).not.toMatch(/cobalt_socket_events_total\{[^}]*event="auth:refresh"[^}]*outcome="UNAUTHENTICATED"/);
+    s1.close();
+    s2.close();
+  });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFRESH_RACE_WINDOW_MS } from '../../src/components/auth/domain/auth-service.js';
 import { apiClient, registerUser, uniqueEmail, type ApiClient } from '../support/http.js';
+import { sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 describe('REST auth and sessions', () => {
@@ -74,6 +76,8 @@ describe('REST auth and sessions', () => {
     expect(first.body).toEqual({ accessToken: expect.any(String), refreshToken: expect.any(String) });
     expect(first.body.refreshToken).not.toBe(user.refreshToken);
 
+    // Presented again once the race window is over (sooner, it could be a second tab's refresh).
+    await sleep(REFRESH_RACE_WINDOW_MS + 100);
     const replay = await api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
     expect(replay.status).toBe(401);
     // The whole session is gone: the newer token and the access token stop working too.
@@ -141,7 +145,8 @@ describe('REST auth and sessions', () => {
     expect(refreshed.body).toEqual({ accessToken: expect.any(String) });
     const next = (refreshed.headers.get('set-cookie') ?? '').split(';')[0]!;
     expect(next).not.toBe(cookie);
-    // The old cookie replayed is refresh-token reuse: the session ends.
+    // The old cookie replayed, after the race window, is refresh-token reuse: the session ends.
+    await sleep(REFRESH_RACE_WINDOW_MS + 100);
     expect((await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie } })).status).toBe(401);
     expect((await api.request('POST', '/api/auth/refresh', { headers: { ...web, cookie: next } })).status).toBe(401);
   });

@@ -51,6 +51,13 @@ describe('error normalisation', () => {
     expect(toAppError(Object.assign(new Error('Unique constraint failed'), { code: 'P2002' })).code).toBe('INTERNAL');
   });
 
+  it('when a raw query fails because Postgres is unreachable, then it is UNAVAILABLE; when it fails for another reason, INTERNAL', () => {
+    const rawFailure = (kind: string) => Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind } } } });
+    expect(toAppError(rawFailure('DatabaseNotReachable')).code).toBe('UNAVAILABLE');
+    expect(toAppError(rawFailure('ConnectionClosed')).code).toBe('UNAVAILABLE');
+    expect(toAppError(rawFailure('UniqueConstraintViolation')).code).toBe('INTERNAL');
+  });
+
   it('when an AppError is thrown, then it keeps its code, status and details', () => {
     const appError = toAppError(new AppError('CONFLICT', 'taken', { details: { field: 'email' } }));
     expect(appError.httpStatus).toBe(409);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import type { RateLimiter } from '../../src/http/rate-limit.js';
 import type { Metrics } from '../../src/lib/metrics.js';
 import { bindSocketEvent, drainSocketEvents, type CobaltServer, type CobaltSocket } from '../../src/realtime/socket-server.js';
 
@@ -11,6 +12,7 @@ function fakeSocket(server: object) {
   return socket;
 }
 const metrics = { socketEvents: { inc: () => undefined } } as unknown as Metrics;
+const unlimited = { consume: async () => undefined } as unknown as RateLimiter;
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -29,7 +31,7 @@ describe('socket events at shutdown', () => {
     const server = {};
     const socket = fakeSocket(server);
     const release = deferred<{ id: string }>();
-    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => release.promise);
+    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => release.promise, unlimited);
 
     const ack = send(socket, 'todo:create');
     let drained = false;
@@ -48,7 +50,7 @@ describe('socket events at shutdown', () => {
   it('when a write outlasts the grace period, then the drain gives up on it at the deadline', async () => {
     const server = {};
     const socket = fakeSocket(server);
-    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => new Promise(() => undefined));
+    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => new Promise(() => undefined), unlimited);
     void send(socket, 'todo:create');
     const started = Date.now();
     await drainSocketEvents(server as CobaltServer, 100);

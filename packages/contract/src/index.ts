@@ -26,6 +26,9 @@ export interface ErrorBody {
 }
 
 export const TITLE_MAX_LENGTH = 500;
+/** Longest account name and device name, in characters (Unicode code points, so an emoji counts once). */
+export const NAME_MAX_LENGTH = 100;
+export const DEVICE_NAME_MAX_LENGTH = 100;
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 100;
 

@@ -1,6 +1,11 @@
+import { DEVICE_NAME_MAX_LENGTH, NAME_MAX_LENGTH } from '@cobalt/contract';
 import { z } from 'zod';
+import { isStorableText, textField } from '../../lib/validation.js';
 
-/** Input schemas of the auth entry points. Objects are strict: unknown fields are refused. */
+/**
+ * Input schemas of the auth entry points. Objects are strict: unknown fields are refused. Free
+ * text goes through `textField`: lengths in characters, and nothing a store cannot keep.
+ */
 export const emailSchema = z
   .string()
   .trim()
@@ -8,29 +13,32 @@ export const emailSchema = z
   .max(254, 'Email is too long')
   .pipe(z.email({ message: 'Enter a valid email address' }));
 
-export const passwordSchema = z
-  .string()
-  .min(8, 'Password must be at least 8 characters')
-  .max(128, 'Password must be at most 128 characters')
-  .refine((p) => p.trim().length > 0, 'Password must not be blank');
+export const passwordSchema = textField({
+  label: 'Password',
+  trim: false,
+  min: 8,
+  max: 128,
+  empty: 'Password must be at least 8 characters',
+}).refine((p) => p.trim().length > 0, 'Password must not be blank');
 
-const deviceSchema = z.string().trim().min(1).max(100).optional();
+const deviceName = (notString?: string) =>
+  textField({ label: 'Device name', max: DEVICE_NAME_MAX_LENGTH, empty: 'Device name is required', ...(notString ? { notString } : {}) });
 
 export const registerInput = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().min(1, 'Name is required').max(100, 'Name must be at most 100 characters'),
-  device: deviceSchema,
+  name: textField({ label: 'Name', max: NAME_MAX_LENGTH, empty: 'Name is required' }),
+  device: deviceName().optional(),
 });
 
 export const loginInput = z.strictObject({
   email: emailSchema,
-  password: z.string().min(1, 'Password is required').max(128),
-  device: deviceSchema,
+  password: textField({ label: 'Password', trim: false, max: 128, empty: 'Password is required' }),
+  device: deviceName().optional(),
 });
 
 export const refreshInput = z.strictObject({
-  refreshToken: z.string().min(1).max(200),
+  refreshToken: z.string().min(1).max(200).refine(isStorableText, 'refreshToken must not contain the NUL character or an unpaired surrogate'),
 });
 
 export const sessionIdParam = z.uuid({ message: 'Invalid session id' });
@@ -39,5 +47,5 @@ export type RegisterInput = z.output<typeof registerInput>;
 export type LoginInput = z.output<typeof loginInput>;
 
 export const renameSessionInput = z.strictObject({
-  device: z.string({ message: 'device must be a string' }).trim().min(1, 'Device name is required').max(100, 'Device name must be at most 100 characters'),
+  device: deviceName('device must be a string'),
 });

@@ -1,5 +1,6 @@
 import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TITLE_MAX_LENGTH } from '@cobalt/contract';
 import { z } from 'zod';
+import { textField } from '../../lib/validation.js';
 
 /**
  * Input schemas of the todo use cases. They run inside the domain, so REST, GraphQL and
@@ -8,11 +9,8 @@ import { z } from 'zod';
  */
 export const todoId = z.string({ message: 'Todo id must be a string' }).regex(/^[a-f0-9]{24}$/, 'Invalid todo id');
 
-const title = z
-  .string({ message: 'Title must be a string' })
-  .trim()
-  .min(1, 'Title must not be empty')
-  .max(TITLE_MAX_LENGTH, `Title must be at most ${TITLE_MAX_LENGTH} characters`);
+/** Counted in characters (code points) after trimming; NUL and unpaired surrogates are refused (see textField). */
+const title = textField({ label: 'Title', max: TITLE_MAX_LENGTH, notString: 'Title must be a string', empty: 'Title must not be empty' });
 
 /** A client-chosen id for a write, so that a retry is applied once (see domain/todo-log.ts). */
 export const clientMutationIdSchema = z

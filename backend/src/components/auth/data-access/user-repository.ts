@@ -1,18 +1,43 @@
 import type { User } from '@cobalt/contract';
 import type { Database } from '../../../infra/postgres/client.js';
 import { AppError } from '../../../lib/app-error.js';
+import { sessionFields, type StoredSession } from './session-repository.js';
 
 const publicUser = { id: true, email: true, name: true } as const;
 
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'P2002';
+
 export function createUserRepository(db: Database) {
   return {
-    async create(input: { email: string; name: string; passwordHash: string }): Promise<User> {
+    /**
+     * An account and its first session (with that session's refresh token), written in one
+     * statement of nested writes, which Prisma runs in one transaction: all of it or nothing, so a
+     * registration that fails leaves no account behind that could sign in or block the email.
+     */
+    async createWithFirstSession(input: {
+      email: string;
+      name: string;
+      passwordHash: string;
+      session: { device: string; refreshTokenHash: string; refreshExpiresAt: Date };
+    }): Promise<{ user: User; session: StoredSession }> {
       try {
-        return await db.user.create({ data: input, select: publicUser });
+        const { sessions, ...user } = await db.user.create({
+          data: {
+            email: input.email,
+            name: input.name,
+            passwordHash: input.passwordHash,
+            sessions: {
+              create: {
+                device: input.session.device,
+                refreshTokens: { create: { tokenHash: input.session.refreshTokenHash, expiresAt: input.session.refreshExpiresAt } },
+              },
+            },
+          },
+          select: { ...publicUser, sessions: { select: sessionFields } },
+        });
+        return { user, session: sessions[0]! };
       } catch (error) {
-        if ((error as { code?: string }).code === 'P2002') {
-          throw new AppError('CONFLICT', 'An account with this email already exists');
-        }
+        if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'An account with this email already exists');
         throw error;
       }
     },

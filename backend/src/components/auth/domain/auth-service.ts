@@ -20,6 +20,13 @@ export interface AuthDependencies {
   settings: TokenSettings & { refreshTokenTtlDays: number };
 }
 
+/**
+ * How long after a refresh token's use presenting it again still counts as a race (two tabs that
+ * refreshed at the same moment, one of them held up on the way) rather than a replay of a copy.
+ * Long enough for network and queueing jitter, short enough that a copy used later is caught.
+ */
+export const REFRESH_RACE_WINDOW_MS = 2000;
+
 const toPublicSession = (s: StoredSession): Omit<Session, 'current'> => ({
   id: s.id,
   device: s.device,
@@ -31,14 +38,13 @@ export function createAuthService(deps: AuthDependencies) {
   const { users, sessions, revocations, notifier, metrics, settings } = deps;
   const refreshExpiry = () => new Date(Date.now() + settings.refreshTokenTtlDays * 86_400_000);
 
-  async function startSession(user: User, device: string): Promise<AuthResult> {
-    const refresh = newRefreshToken();
-    const session = await sessions.create({ userId: user.id, device, refreshTokenHash: refresh.hash, refreshExpiresAt: refreshExpiry() });
+  /** Tokens for a session just stored, announced to the user's other devices. */
+  function sessionStarted(user: User, session: StoredSession, refreshToken: string): AuthResult {
     notifier.sessionCreated(user.id, toPublicSession(session));
     return {
       user,
       accessToken: signAccessToken({ userId: user.id, sessionId: session.id }, settings),
-      refreshToken: refresh.token,
+      refreshToken,
       sessionId: session.id,
     };
   }
@@ -53,9 +59,16 @@ export function createAuthService(deps: AuthDependencies) {
 
   return {
     async register(input: RegisterInput, device: string): Promise<AuthResult> {
-      const user = await users.create({ email: input.email, name: input.name, passwordHash: await hashPassword(input.password) });
+      const refresh = newRefreshToken();
+      // The account and its first session are stored together: a failure leaves neither.
+      const { user, session } = await users.createWithFirstSession({
+        email: input.email,
+        name: input.name,
+        passwordHash: await hashPassword(input.password),
+        session: { device: input.device ?? device, refreshTokenHash: refresh.hash, refreshExpiresAt: refreshExpiry() },
+      });
       audit('user.registered', { userId: user.id });
-      return startSession(user, input.device ?? device);
+      return sessionStarted(user, session, refresh.token);
     },
 
     async login(input: LoginInput, device: string): Promise<AuthResult> {
@@ -68,29 +81,36 @@ export function createAuthService(deps: AuthDependencies) {
       }
       const { passwordHash: _omit, ...user } = found;
       audit('user.signed_in', { userId: user.id });
-      return startSession(user, input.device ?? device);
+      const refresh = newRefreshToken();
+      const session = await sessions.create({ userId: user.id, device: input.device ?? device, refreshTokenHash: refresh.hash, refreshExpiresAt: refreshExpiry() });
+      return sessionStarted(user, session, refresh.token);
     },
 
-    async refresh(refreshToken: string): Promise<TokenPair> {
-      const stored = await sessions.findRefreshToken(hashRefreshToken(refreshToken));
+    /**
+     * Trades a refresh token for a new pair (rotation, atomic: see rotateRefreshToken). A token
+     * presented again after its use is told apart by when that use happened:
+     * - less than REFRESH_RACE_WINDOW_MS before this request arrived, or while it was in flight
+     *   (two tabs refreshing at once, one request held up on its way): a race. The loser gets 401
+     *   and nothing is revoked; the winner's new token stands.
+     * - earlier: a replay, so the token was copied. The whole session ends.
+     * `receivedAt` is when the request arrived, on the monotonic clock (performance.now()).
+     */
+    async refresh(refreshToken: string, receivedAt: number): Promise<TokenPair> {
+      const next = newRefreshToken();
+      const attempt = await sessions.rotateRefreshToken({ tokenHash: hashRefreshToken(refreshToken), newHash: next.hash, expiresAt: refreshExpiry(), receivedAt });
       const invalid = new AppError('UNAUTHENTICATED', 'Invalid refresh token');
-      if (!stored || stored.session.revokedAt) throw invalid;
-      if (stored.usedAt) {
-        // A used token presented again means it was copied: end the whole session.
+      if (!attempt.found || attempt.sessionRevoked) throw invalid;
+      const { sessionId, userId, usedMsBeforeArrival } = attempt;
+      if (usedMsBeforeArrival !== null && usedMsBeforeArrival >= REFRESH_RACE_WINDOW_MS) {
         metrics.securityEvents.inc({ type: 'refresh_token_reused' });
-        audit('session.refresh_token_reused', { sessionId: stored.sessionId, userId: stored.session.userId });
-        await revoke(stored.session.userId, stored.sessionId, 'refresh_token_reused');
+        audit('session.refresh_token_reused', { sessionId, userId });
+        await revoke(userId, sessionId, 'refresh_token_reused');
         throw invalid;
       }
-      if (stored.expiresAt.getTime() <= Date.now()) throw invalid;
-      const next = newRefreshToken();
-      const rotated = await sessions.rotateRefreshToken({ tokenId: stored.id, sessionId: stored.sessionId, newHash: next.hash, expiresAt: refreshExpiry() });
-      if (!rotated) throw invalid;
-      audit('session.refreshed', { sessionId: stored.sessionId, userId: stored.session.userId });
-      return {
-        accessToken: signAccessToken({ userId: stored.session.userId, sessionId: stored.sessionId }, settings),
-        refreshToken: next.token,
-      };
+      // Not rotated: expired, or lost a race with another rotation of the same token.
+      if (!attempt.rotated) throw invalid;
+      audit('session.refreshed', { sessionId, userId });
+      return { accessToken: signAccessToken({ userId, sessionId }, settings), refreshToken: next.token };
     },
 
     logout: (identity: Identity): Promise<void> => revoke(identity.userId, identity.sessionId, 'logout'),

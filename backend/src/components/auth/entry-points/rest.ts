@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Router, type CookieOptions, type Request, type Response } from 'express';
 import { route } from '../../../http/async-route.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
@@ -20,8 +21,12 @@ function cookieOptions(req: Request, maxAgeMs?: number): CookieOptions {
   return { httpOnly: true, sameSite: 'strict', path: '/api/auth', secure: req.secure || !LOCAL_HOSTS.has(req.hostname), ...(maxAgeMs ? { maxAge: maxAgeMs } : {}) };
 }
 
-/** Sends tokens the way the client asked for them. */
+/**
+ * Sends tokens the way the client asked for them. Never cacheable: `Cache-Control: no-store` is set
+ * for every answer (http/app.ts), `Pragma: no-cache` here for HTTP/1.0 caches (RFC 6749 §5.1).
+ */
 function sendTokens<T extends { refreshToken: string }>(req: Request, res: Response, status: number, result: T, refreshTtlMs: number): void {
+  res.setHeader('Pragma', 'no-cache');
   if (!isWebClient(req)) {
     res.status(status).json(result);
     return;
@@ -72,6 +77,9 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
   router.post(
     '/api/auth/refresh',
     route(async (req, res) => {
+      // When the request arrived, before anything waits: whether an earlier use of its token raced
+      // it or was a replay is measured back from here (see auth-service.ts refresh).
+      const receivedAt = performance.now();
       await limits.refreshPerIp.consume(`ip:${req.ip}`);
       const emptyBody = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0);
       let body: unknown = req.body;
@@ -80,7 +88,7 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
         if (typeof fromCookie !== 'string' || fromCookie === '') throw new AppError('UNAUTHENTICATED', 'No refresh token: sign in again');
         body = { refreshToken: fromCookie };
       }
-      sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken), refreshTtlMs);
+      sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken, receivedAt), refreshTtlMs);
     }),
   );
 

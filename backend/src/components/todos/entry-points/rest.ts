@@ -20,7 +20,7 @@ export function createTodoRouter(auth: AuthService, todos: TodoService, perUserL
   router.post(
     '/api/todos',
     route(async (req, res) => {
-      res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, asObject(req.body))));
+      res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, bodyOf(req))));
     }),
   );
   router.get(
@@ -32,9 +32,9 @@ export function createTodoRouter(auth: AuthService, todos: TodoService, perUserL
   router.patch(
     '/api/todos/:id',
     route(async (req, res) => {
-      const body = asObject(req.body);
+      const body = bodyOf(req);
       // The id belongs to the path; one in the body is refused rather than silently ignored.
-      if ('id' in body) throw new AppError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path: 'id', message: 'The todo id goes in the path, not the body' }] });
+      if ('id' in body) throw refused('id', 'The todo id goes in the path, not the body');
       res.json(await todos.update(identityOf(req), withIdempotencyKey(req, { ...body, id: req.params.id })));
     }),
   );
@@ -48,14 +48,23 @@ export function createTodoRouter(auth: AuthService, todos: TodoService, perUserL
   return router;
 }
 
-/** The `Idempotency-Key` header is the REST spelling of a write's `clientMutationId`. */
+const refused = (path: string, message: string) => new AppError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path, message }] });
+
+/**
+ * The `Idempotency-Key` header is the REST spelling of a write's `clientMutationId`, and its only
+ * one: the domain takes the key inside its input (GraphQL and sockets pass it as an argument or
+ * field), so a `clientMutationId` in a REST body is refused here like any other unknown field.
+ */
 function withIdempotencyKey(req: Request, input: Record<string, unknown>): Record<string, unknown> {
   const key = req.get('idempotency-key');
   return key === undefined ? input : { ...input, clientMutationId: key };
 }
 
-/** A JSON body that is not an object (an array, a string) is passed on as-is to fail validation. */
-function asObject(body: unknown): Record<string, unknown> {
+/** The JSON body as an object; one that is not (an array, a string) is passed on as-is to fail validation. */
+function bodyOf(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
   if (body === undefined) return {};
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : { body };
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body };
+  if (Object.hasOwn(body, 'clientMutationId')) throw refused('', 'Unrecognized key: "clientMutationId" (send the key as the Idempotency-Key header)');
+  return body as Record<string, unknown>;
 }
