@@ -71,6 +71,11 @@ const envSchema = z.object({
    */
   TODO_TOMBSTONE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
+  /**
+   * Memory each instance may use to keep list pages between requests (0 turns it off). A page is
+   * served again only while its user has made no write since (the user's head has not moved).
+   */
+  TODO_PAGE_CACHE_MB: z.coerce.number().min(0).default(32),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -113,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
+    pageCache: { maxBytes: Math.round(e.TODO_PAGE_CACHE_MB * 1024 * 1024) },
     sync: { maxChanges: e.SYNC_MAX_CHANGES, tombstoneRetentionDays: e.TODO_TOMBSTONE_RETENTION_DAYS },
     idempotency: { retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
   };
