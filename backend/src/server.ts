@@ -72,7 +72,8 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const redis = createRedis(config.redis.url, `${config.instanceId}:commands`, undefined, { autoPipelining: true });
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError, { autoPipelining: true });
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
-  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient)]);
+  const revocationFeed = createRedis(config.redis.url, `${config.instanceId}:revocations`);
+  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed)]);
   reportPublishFailures(pubClient, onRedisError);
 
   const logTransport = new MongoLogTransport(mongo);
@@ -103,7 +104,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const auth = createAuthService({
     users: createUserRepository(db),
     sessions: createSessionRepository(db),
-    revocations: createRevocationList(redis),
+    revocations: createRevocationList(redis, revocationFeed),
     notifier,
     metrics,
     settings: {
@@ -184,7 +185,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();
-      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit()]);
+      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit()]);
       step('stores closed');
     },
   };
