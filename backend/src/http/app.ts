@@ -38,7 +38,7 @@ export function createHttpApp(config: Config, metrics: Metrics) {
   app.set('trust proxy', config.http.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(config.instanceId));
-  app.use(requestMetrics(metrics));
+  app.use(requestMetrics(metrics, config.logs.storedRequests));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.use(cors(config.http.corsOrigins));
   app.use(cookieParser());
