@@ -493,6 +493,7 @@ function postgresDataDir(dataDir, pgDir, reachable) {
  * the B-tree indexes it creates for each MongoDB index cannot serve: every query scans its whole
  * table. Each such index gets a GIN twin over the same fields, which serves `@>`, so a lookup reads
  * only the rows it matches. Run once the backends have created their collections and indexes.
+ * `logs` is written, never read by a lookup, so it gets none: each index costs every insert.
  */
 async function indexFerretStore({ dataDir, port, reachable }) {
   const bin = findPostgresBin();
@@ -508,7 +509,7 @@ BEGIN
     JOIN pg_namespace n ON n.oid = t.relnamespace
     JOIN pg_am am ON am.oid = i.relam
     WHERE am.amname = 'btree' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'public')
-      AND t.relname NOT LIKE '\\_ferretdb\\_%' AND pg_get_indexdef(x.indexrelid) LIKE '%_jsonb -> %'
+      AND t.relname NOT LIKE '\\_ferretdb\\_%' AND t.relname NOT LIKE 'logs\\_%' AND pg_get_indexdef(x.indexrelid) LIKE '%_jsonb -> %'
   LOOP
     SELECT string_agg('(' || pg_get_indexdef(r.oid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k) INTO cols FROM generate_series(1, r.n) AS k;
     EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin (%s)', left(r.idx, 55) || '_eq', r.schema, r.tbl, cols);

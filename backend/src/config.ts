@@ -39,6 +39,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
   /** How long request and audit records stay in the MongoDB `logs` collection. */
   LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(14),
+  /**
+   * Which request records the `logs` collection keeps: `errors` (answers of 400 and above, and
+   * requests slower than a second), `all`, or `none`. Audit records are always kept; every request
+   * is counted in the metrics either way.
+   */
+  LOG_STORED_REQUESTS: z.enum(['errors', 'all', 'none']).default('errors'),
   /** Apply pending SQL migrations at boot (serialised across instances by an advisory lock). */
   MIGRATE_ON_START: z.stringbool().default(true),
   /** Largest JSON body accepted by REST and GraphQL. */
@@ -71,6 +77,11 @@ const envSchema = z.object({
    */
   TODO_TOMBSTONE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
+  /**
+   * Memory each instance may use to keep list pages between requests (0 turns it off). A page is
+   * served again only while its user has made no write since (the user's head has not moved).
+   */
+  TODO_PAGE_CACHE_MB: z.coerce.number().min(0).default(32),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -110,9 +121,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     rateLimits: { apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE, socketPerMinute: e.SOCKET_RATE_LIMIT_PER_MINUTE },
     socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },
     graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction },
-    logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS },
+    logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS, storedRequests: e.LOG_STORED_REQUESTS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },
+    pageCache: { maxBytes: Math.round(e.TODO_PAGE_CACHE_MB * 1024 * 1024) },
     sync: { maxChanges: e.SYNC_MAX_CHANGES, tombstoneRetentionDays: e.TODO_TOMBSTONE_RETENTION_DAYS },
     idempotency: { retentionHours: e.IDEMPOTENCY_RETENTION_HOURS },
   };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
 import { createAuthService } from './components/auth/domain/auth-service.js';
@@ -15,7 +16,7 @@ import { migrateLegacyTodos } from './components/todos/data-access/legacy-todos.
 import { enforceTodoRetention } from './components/todos/data-access/todo-retention.js';
 import { createTodoStore } from './components/todos/data-access/todo-store.js';
 import { createTodoLog } from './components/todos/domain/todo-log.js';
-import { createTodoService } from './components/todos/domain/todo-service.js';
+import { createTodoService, type CachedPage } from './components/todos/domain/todo-service.js';
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
@@ -71,7 +72,8 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const redis = createRedis(config.redis.url, `${config.instanceId}:commands`, undefined, { autoPipelining: true });
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError, { autoPipelining: true });
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
-  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient)]);
+  const revocationFeed = createRedis(config.redis.url, `${config.instanceId}:revocations`);
+  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed)]);
   reportPublishFailures(pubClient, onRedisError);
 
   const logTransport = new MongoLogTransport(mongo);
@@ -102,7 +104,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const auth = createAuthService({
     users: createUserRepository(db),
     sessions: createSessionRepository(db),
-    revocations: createRevocationList(redis),
+    revocations: createRevocationList(redis, revocationFeed),
     notifier,
     metrics,
     settings: {
@@ -118,7 +120,12 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     lock: createUserLock({ redis, documents: todoStore.lockDocuments }),
     announce: (userId, change) => notifier.todoChanged(userId, change),
   });
-  const todos = createTodoService({ log: todoLog, store: todoStore, maxSyncChanges: config.sync.maxChanges });
+  // Sized by an estimate of each page's JSON (a todo is a few hundred bytes), not by serialising it.
+  const pages =
+    config.pageCache.maxBytes > 0
+      ? new LRUCache<string, CachedPage>({ maxSize: config.pageCache.maxBytes, sizeCalculation: (entry) => 200 + 320 * entry.page.items.length })
+      : undefined;
+  const todos = createTodoService({ log: todoLog, store: todoStore, pages, maxSyncChanges: config.sync.maxChanges });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
   metrics.setDependencyProbe(async () => {
     const { checks } = await health.readiness();
@@ -178,7 +185,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();
-      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit()]);
+      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit()]);
       step('stores closed');
     },
   };

@@ -48,7 +48,7 @@ export function createHttpApp(config: Config, metrics: Metrics) {
   app.set('trust proxy', config.http.trustProxy);
   app.set('query parser', 'simple');
   app.use(requestContext(config.instanceId));
-  app.use(requestMetrics(metrics));
+  app.use(requestMetrics(metrics, config.logs.storedRequests));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.use(noStore);
   app.use(cors(config.http.corsOrigins));

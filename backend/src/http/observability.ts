@@ -17,12 +17,17 @@ export const requestContext =
     runWithContext({ requestId }, next);
   };
 
+/** Requests slower than this are stored in the `logs` collection even when successful. */
+const SLOW_MS = 1000;
+
 /**
  * Duration histogram by route template (`/api/todos/:id`, never the raw path, which would
- * explode label cardinality), and one request record per request for the `logs` collection.
+ * explode label cardinality), and a request record per request: a log line at level `http`, kept
+ * in the `logs` collection as `stored` says (each stored record is a document written to MongoDB,
+ * so by default only errors and slow requests are; the metrics count every request).
  */
 export const requestMetrics =
-  (metrics: Metrics): RequestHandler =>
+  (metrics: Metrics, stored: 'errors' | 'all' | 'none' = 'errors'): RequestHandler =>
   (req, res, next) => {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
@@ -30,7 +35,9 @@ export const requestMetrics =
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       const seconds = stopTimer(labels);
       if (route.startsWith('/health') || route === '/metrics') return;
-      logger.http('request', { record: 'request', ...labels, durationMs: Math.round(seconds * 1000), ip: req.ip });
+      const durationMs = Math.round(seconds * 1000);
+      const keep = stored === 'all' || (stored === 'errors' && (res.statusCode >= 400 || durationMs >= SLOW_MS));
+      logger.http('request', { ...(keep ? { record: 'request' } : {}), ...labels, durationMs, ip: req.ip });
     });
     next();
   };

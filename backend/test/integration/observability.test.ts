@@ -48,9 +48,10 @@ describe('health, metrics and stored logs', () => {
     expect(text).toContain('process_resident_memory_bytes');
   });
 
-  it('when a user registers and writes, then audit and request records land in the logs collection with context', async () => {
+  it('when a user registers, writes and errs, then audit records and the failed request land in the logs collection with context', async () => {
     const user = await registerUser(api, 'audit');
     const todo = (await api.post('/api/todos', { title: 'audited' }, user.accessToken)).body;
+    expect((await api.get('/api/todos/0123456789abcdef01234567', user.accessToken)).status).toBe(404);
     let records: any[] = [];
     for (let i = 0; i < 30 && records.length < 3; i++) {
       await sleep(200);
@@ -60,7 +61,26 @@ describe('health, metrics and stored logs', () => {
     expect(audit).toMatchObject({ record: 'audit', instance: 'obs-1', userId: user.id, todoId: todo.id, requestId: expect.any(String) });
     expect(audit.at).toBeInstanceOf(Date);
     expect(records.some((r) => r.event === 'user.registered')).toBe(true);
-    expect(records.some((r) => r.record === 'request' && r.route === '/api/todos' && r.status_code === '201')).toBe(true);
+    // By default only requests that failed (or were slow) are stored; every one is in the metrics.
+    expect(records.some((r) => r.record === 'request' && r.route === '/api/todos/:id' && r.status_code === '404')).toBe(true);
+    expect(records.some((r) => r.record === 'request' && r.status_code === '201')).toBe(false);
+  });
+
+  it('when every request is to be stored (LOG_STORED_REQUESTS=all), then successful ones are too', async () => {
+    const everything = await startTestServer({ INSTANCE_ID: 'obs-all', LOG_STORED_REQUESTS: 'all' });
+    try {
+      const all = apiClient(everything.url);
+      const user = await registerUser(all, 'all-requests');
+      expect((await all.post('/api/todos', { title: 'kept' }, user.accessToken)).status).toBe(201);
+      let found = false;
+      for (let i = 0; i < 30 && !found; i++) {
+        await sleep(200);
+        found = (await mongo.collection('logs').countDocuments({ record: 'request', userId: user.id, route: '/api/todos', status_code: '201' })) > 0;
+      }
+      expect(found).toBe(true);
+    } finally {
+      await everything.stop();
+    }
   });
 
   it('when security events happen, then they are kept in the logs collection and counted in metrics', async () => {

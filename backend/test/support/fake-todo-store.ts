@@ -64,8 +64,10 @@ export function fakeTodoStore() {
     },
     findTodo: async (userId, id) => copy([...todos.values()].find((t) => t.userId === userId && t._id.toHexString() === id) ?? null),
     findAlive: async (userId, id) => copy(mine(userId).find((t) => t._id.toHexString() === id && t.alive) ?? null),
-    pageBucket: async (userId, pb, completed) =>
-      copy(mine(userId).filter((t) => t.pb === pb && t.alive && (completed === undefined || t.completed === completed)).sort((a, b) => a.pos - b.pos)),
+    pageBucket: async (userId, pb, completed) => {
+      track('pageBucket');
+      return copy(mine(userId).filter((t) => t.pb === pb && t.alive && (completed === undefined || t.completed === completed)).sort((a, b) => a.pos - b.pos));
+    },
     allAlive: async (userId, completed) => copy(mine(userId).filter((t) => t.alive && (completed === undefined || t.completed === completed)).sort((a, b) => a.pos - b.pos)),
     async syncBucket(userId, sb) {
       track('syncBucket');
@@ -103,6 +105,8 @@ export function fakeTodoStore() {
 export function fakeUserLock() {
   const heads = new Map<string, string>();
   const tails = new Map<string, Promise<unknown>>();
+  /** Keys another holder is said to hold right now (what `peek` reports). */
+  const held = new Set<string>();
   const lock: KeyedLock = {
     hold<T>(key: string, critical: (holding: Holding) => Promise<{ value: T; head: string | null }>): Promise<T> {
       const run = async () => {
@@ -117,7 +121,7 @@ export function fakeUserLock() {
       );
       return next;
     },
-    peek: async (key) => ({ head: heads.get(key) ?? null, held: false }),
+    peek: async (key) => ({ head: heads.get(key) ?? null, held: held.has(key) }),
   };
-  return { lock, heads, forget: (key: string) => heads.delete(key) };
+  return { lock, heads, held, forget: (key: string) => heads.delete(key) };
 }

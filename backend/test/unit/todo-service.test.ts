@@ -2,18 +2,18 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { TodoChange } from '@cobalt/contract';
 import { hourOf, type LogEntry } from '../../src/components/todos/data-access/todo-model.js';
 import { createTodoLog } from '../../src/components/todos/domain/todo-log.js';
-import { createTodoService, keyedTodoId } from '../../src/components/todos/domain/todo-service.js';
+import { createTodoService, keyedTodoId, type CachedPage, type PageCache } from '../../src/components/todos/domain/todo-service.js';
 import { fakeTodoStore, fakeUserLock } from '../support/fake-todo-store.js';
 
 const alice = { userId: 'alice', sessionId: 's-a' };
 const bob = { userId: 'bob', sessionId: 's-b' };
 
-function setup(maxSyncChanges = 1000) {
+function setup(maxSyncChanges = 1000, pages?: PageCache) {
   const fake = fakeTodoStore();
   const locks = fakeUserLock();
   const announced: { userId: string; change: TodoChange }[] = [];
   const log = createTodoLog({ store: fake.store, lock: locks.lock, announce: (userId, change) => announced.push({ userId, change }) });
-  const service = createTodoService({ log, store: fake.store, maxSyncChanges });
+  const service = createTodoService({ log, store: fake.store, maxSyncChanges, ...(pages ? { pages } : {}) });
   return { fake, locks, announced, service, seqs: () => announced.map((a) => a.change.seq) };
 }
 
@@ -207,6 +207,31 @@ describe('todo lists', () => {
     const page = await t.service.list(alice, { completed: true });
     expect(page.items.map((i) => i.title)).toEqual(['todo 10', 'todo 150', 'todo 199']);
     expect(page.nextCursor).toBeNull();
+  });
+
+  it('when a page is read again with no write in between, then it comes from the cache; after a write, from the store', async () => {
+    const t = setup(1000, new Map<string, CachedPage>());
+    await t.service.create(alice, { title: 'a' });
+    const reads = () => t.fake.calls.filter((c) => c === 'pageBucket').length;
+    const first = await t.service.list(alice, { limit: 10 });
+    const before = reads();
+    expect(await t.service.list(alice, { limit: 10 })).toEqual(first);
+    expect(reads()).toBe(before);
+    await t.service.create(alice, { title: 'b' });
+    expect((await t.service.list(alice, { limit: 10 })).items.map((i) => i.title)).toEqual(['a', 'b']);
+    expect(reads()).toBe(before + 1);
+    // Another query (limit, filter, cursor) is another page.
+    await t.service.list(alice, { limit: 1 });
+    expect(reads()).toBe(before + 2);
+  });
+
+  it('when a write of the user is under way, then the page read meanwhile is not kept', async () => {
+    const t = setup(1000, new Map<string, CachedPage>());
+    await t.service.create(alice, { title: 'a' });
+    t.locks.held.add('alice');
+    await t.service.list(alice, {});
+    await t.service.list(alice, {});
+    expect(t.fake.calls.filter((c) => c === 'pageBucket')).toHaveLength(2);
   });
 
   it('when a user has no todos, then the page is empty without reading the store', async () => {

@@ -219,18 +219,21 @@ export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
     /**
      * The user's head for readers: as the lock last left it. When no holder left one (Redis lost
      * it), it is recovered from the store under the lock, so the next readers find it there; while
-     * Redis is unreachable, from the store each time.
+     * Redis is unreachable, from the store each time. `settled`: no write of the user is under way
+     * and the head is the lock's, so what the store holds now is exactly the state at that head
+     * (what a reader may cache under it).
      */
-    async head(userId: string): Promise<Head> {
+    async head(userId: string): Promise<{ head: Head; settled: boolean }> {
       const peeked = await lock.peek(userId).catch(() => null);
       // Without Redis the store is the only source that other instances' writes reach.
-      if (peeked === null) return store.recoverHead(userId);
+      if (peeked === null) return { head: await store.recoverHead(userId), settled: false };
       const known = decodeHead(peeked.head);
-      if (known) return known;
-      return lock.hold(userId, async (holding) => {
-        const head = decodeHead(holding.head) ?? (await store.recoverHead(userId));
-        return { value: head, head: encodeHead(head) };
+      if (known) return { head: known, settled: !peeked.held };
+      const head = await lock.hold(userId, async (holding) => {
+        const recovered = decodeHead(holding.head) ?? (await store.recoverHead(userId));
+        return { value: recovered, head: encodeHead(recovered) };
       });
+      return { head, settled: false };
     },
   };
 }

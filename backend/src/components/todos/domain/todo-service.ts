@@ -14,8 +14,23 @@ import type { Intent, TodoLog } from './todo-log.js';
 export const keyedTodoId = (userId: string, clientMutationId: string): string =>
   createHash('sha256').update(`todo:${userId}:${clientMutationId}`).digest('hex').slice(0, 24);
 
+/** A page as read at a head: valid while the user's head is that one. */
+export interface CachedPage {
+  seq: number;
+  pos: number;
+  page: TodoPage;
+}
+
+/** Pages kept between requests (an LRU in the server; anything with get/set in tests). */
+export interface PageCache {
+  get(key: string): CachedPage | undefined;
+  set(key: string, entry: CachedPage): void;
+}
+
 export interface TodoDependencies {
   log: Pick<TodoLog, 'write' | 'head'>;
+  /** List pages are served from here while the user's head has not moved (no write since). */
+  pages?: PageCache;
   store: Pick<TodoStore, 'findAlive' | 'pageBucket' | 'allAlive' | 'syncBucket'>;
   /** Most changes one `sync` replays; further behind, the client gets a reset with the full state. */
   maxSyncChanges: number;
@@ -40,12 +55,39 @@ function splitKey(input: unknown): { key?: string; rest: unknown } {
  * else (a retry's fingerprint included) looks at it. Writes go through the user's change log
  * (todo-log.ts), which applies each once and announces it.
  */
-export function createTodoService({ log, store, maxSyncChanges }: TodoDependencies) {
+export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDependencies) {
   async function write(identity: Identity, operation: string, key: string | undefined, checked: object, intent: Intent): Promise<TodoDocument> {
     return log.write({ userId: identity.userId, intent, ...(key ? { key, fingerprint: fingerprint(operation, checked) } : {}) });
   }
 
-  const headOf = (userId: string): Promise<Head> => log.head(userId);
+  const headOf = async (userId: string): Promise<Head> => (await log.head(userId)).head;
+
+  /**
+   * A page in creation order. Reads the page buckets from `from` on until it has one todo more than
+   * the page (that one says whether another page follows); a user who deleted most of a long
+   * stretch, or a filter that few todos match, gets one read of all matching todos instead.
+   */
+  async function readPage(userId: string, head: Head, from: number, limit: number, completed: boolean | undefined): Promise<TodoPage> {
+    if (head.pos === 0) return { items: [], nextCursor: null };
+    const lastBucket = pageBucketOf(Math.max(head.pos - 1, 0));
+    const found: TodoDocument[] = [];
+    let bucket = pageBucketOf(from);
+    let complete = false;
+    for (let reads = 0; bucket <= lastBucket && found.length <= limit; bucket++, reads++) {
+      if (reads === MAX_PAGE_BUCKETS) {
+        found.length = 0;
+        found.push(...(await store.allAlive(userId, completed)).filter((d) => d.pos >= from));
+        complete = true;
+        break;
+      }
+      found.push(...(await store.pageBucket(userId, bucket, completed)).filter((d) => d.pos >= from));
+    }
+    // Todos created after the head was read sit past `lastBucket`: the next page finds them.
+    const items = found.slice(0, limit);
+    const last = items.at(-1);
+    const more = found.length > limit || (!complete && bucket <= lastBucket);
+    return { items: items.map(toTodo), nextCursor: more && last ? encodeCursor(last.pos) : null };
+  }
 
   return {
     async create(identity: Identity, input: unknown): Promise<Todo> {
@@ -91,26 +133,14 @@ export function createTodoService({ log, store, maxSyncChanges }: TodoDependenci
       const { cursor, completed, limit } = parseInput(listTodosInput, input);
       const { userId } = identity;
       const from = cursor === undefined ? 0 : cursor.pos + 1;
-      const head = await headOf(userId);
-      if (head.pos === 0) return { items: [], nextCursor: null };
-      const lastBucket = pageBucketOf(Math.max(head.pos - 1, 0));
-      const found: TodoDocument[] = [];
-      let bucket = pageBucketOf(from);
-      let complete = false;
-      for (let reads = 0; bucket <= lastBucket && found.length <= limit; bucket++, reads++) {
-        if (reads === MAX_PAGE_BUCKETS) {
-          found.length = 0;
-          found.push(...(await store.allAlive(userId, completed)).filter((d) => d.pos >= from));
-          complete = true;
-          break;
-        }
-        found.push(...(await store.pageBucket(userId, bucket, completed)).filter((d) => d.pos >= from));
-      }
-      // Todos created after the head was read sit past `lastBucket`: the next page finds them.
-      const items = found.slice(0, limit);
-      const last = items.at(-1);
-      const more = found.length > limit || (!complete && bucket <= lastBucket);
-      return { items: items.map(toTodo), nextCursor: more && last ? encodeCursor(last.pos) : null };
+      const { head, settled } = await log.head(userId);
+      // A page read at this head is still exact: every write moves the head first.
+      const cacheKey = `${userId}|${completed ?? ''}|${limit}|${from}`;
+      const cached = settled ? pages?.get(cacheKey) : undefined;
+      if (cached && cached.seq === head.seq && cached.pos === head.pos) return cached.page;
+      const page = await readPage(userId, head, from, limit, completed);
+      if (settled) pages?.set(cacheKey, { seq: head.seq, pos: head.pos, page });
+      return page;
     },
 
     /**
