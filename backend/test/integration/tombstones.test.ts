@@ -28,9 +28,13 @@ describe('tombstones of deleted todos', () => {
     for (const todo of [old, recent]) expect((await api.request('DELETE', `/api/todos/${todo.id}`, { token: user.accessToken })).status).toBe(204);
     // Seqs: three creates, then the old one's deletion (4), then the recent one's (5).
     const todos = mongo.collection('todos');
-    await todos.updateOne({ _id: new mongoose.Types.ObjectId(old.id) }, { $set: { deletedAt: new Date(Date.now() - 31 * 86_400_000) } });
+    // The old one was deleted 31 days ago, in an hour bucket the purges have not reached yet.
+    const deletedAt = new Date(Date.now() - 31 * 86_400_000);
+    const deletedHour = Math.floor(deletedAt.getTime() / 3_600_000);
+    await todos.updateOne({ _id: new mongoose.Types.ObjectId(old.id) }, { $set: { deletedAt, deletedHour } });
+    await mongo.collection<{ _id: string; purgedBefore: number }>('expiry').updateOne({ _id: 'todos:deletedHour' }, { $set: { purgedBefore: deletedHour - 1 } }, { upsert: true });
 
-    // Expiry starts with the instance (a periodic delete on FerretDB, a TTL index on MongoDB).
+    // Expiry starts with the instance: it goes on, hour by hour, from where the purges got to.
     const sweeper = await startTestServer({ INSTANCE_ID: 'tomb-sweeper', TODO_TOMBSTONE_RETENTION_DAYS: '30' });
     try {
       const present = async () => (await todos.find({ _id: { $in: [kept, recent, old].map((t) => new mongoose.Types.ObjectId(t.id)) } }).toArray()).map((d) => String(d._id));

@@ -24,9 +24,12 @@ export interface ExpiryOptions {
  * Removes documents `seconds` after their `dateField`, and returns a function that stops it.
  *
  * MongoDB does it with a TTL index. FerretDB v1 has no TTL indexes and pushes no range filter down
- * (a range delete reads every document of the collection), so there: one range delete at start
- * (what expired while no instance ran), then, every ten minutes, a delete of each hour bucket that
- * has expired since, matched by equality, which reads only the documents it deletes.
+ * (a range delete reads every document of the collection), so there, every ten minutes, each hour
+ * bucket that has expired since the last purge is deleted, matched by equality, which reads only the
+ * documents it deletes. How far the purges got is kept in the store (`expiry` collection), so a
+ * starting instance goes on from there, whichever instance got it there; only on a database that
+ * has never been purged does one range delete clear what is older (documents from before hour
+ * buckets existed).
  */
 export async function expireDocuments(connection: Connection, collection: string, options: ExpiryOptions): Promise<() => void> {
   const target = connection.collection(collection);
@@ -46,19 +49,24 @@ export async function expireDocuments(connection: Connection, collection: string
     await options.beforeDelete?.(filter);
     await target.deleteMany(filter);
   };
-  // Hours strictly before this one have been purged.
-  let purgedBefore = cutoffHour();
+  const progress = connection.collection<{ _id: string; purgedBefore: number }>('expiry');
+  const progressId = `${collection}:${options.hourField}`;
   const warn = (what: string) => (error: unknown) => {
     logger.warn(`expiry: ${what} failed`, { collection, ...errorFields(error) });
   };
-  let running = remove({ ...extra, [options.dateField]: { $lt: new Date(purgedBefore * HOUR_MS) } }).catch(warn('first purge'));
+  /** Deletes the expired hour buckets from where the purges got to (every hour before it is done). */
   const purgeExpiredHours = async () => {
     const until = cutoffHour();
-    for (let hour = purgedBefore; hour < until; hour++) {
-      await remove({ ...extra, [options.hourField]: hour });
-      purgedBefore = hour + 1;
+    const state = await progress.findOne({ _id: progressId });
+    let hour = state?.purgedBefore;
+    if (hour === undefined) {
+      await remove({ ...extra, [options.dateField]: { $lt: new Date(until * HOUR_MS) } });
+      hour = until;
     }
+    for (; hour < until; hour++) await remove({ ...extra, [options.hourField]: hour });
+    if (hour !== state?.purgedBefore) await progress.updateOne({ _id: progressId }, { $max: { purgedBefore: hour } }, { upsert: true });
   };
+  let running = purgeExpiredHours().catch(warn('purge'));
   const timer = setInterval(() => {
     running = running.then(purgeExpiredHours).catch(warn('purge'));
   }, 10 * 60_000);
