@@ -23,7 +23,7 @@ import { markdownTable } from './lib/stats.mjs';
 import { startWorker, stopWorkers } from './lib/workers.mjs';
 import { cobaltTransport, connectDevices, runFanout } from './scenarios/fanout.mjs';
 import { endpoints } from './scenarios/http.mjs';
-import { startFerretOnSqlite } from './scenarios/store.mjs';
+import { startFerretOnSqlite } from './lib/ferret-sqlite.mjs';
 import { resetTodoData, storeProbePort } from './lib/store.mjs';
 
 const log = (line) => console.log(line);

@@ -1,65 +1,88 @@
 #!/usr/bin/env node
 // `npm run bench`: Cobalt's performance harness (docs/PERFORMANCE.md explains the method).
 //
-//   node bench/run.mjs [--quick] [--only startup,fanout,http,idle,store,peer,before] [--no-setup] [--no-peer]
+//   node bench/run.mjs [--quick] [--only startup,fanout,ladder,http,flat,idle,floor,peer] [--before <git-ref>] [--no-setup] [--no-peer]
 //   node bench/run.mjs --report     (tables, summary and docs again from bench/results/latest.json)
-//   env: BENCH_QUICK=1, BENCH_ONLY=..., BENCH_SETUP=0, BENCH_PEER=0, BENCH_PORT_OFFSET=N
+//   env: BENCH_QUICK=1, BENCH_ONLY=..., BENCH_BEFORE=<git-ref>, BENCH_SETUP=0, BENCH_PEER=0, BENCH_PORT_OFFSET=N,
+//        BENCH_LADDER_ALL=1 (every ladder step, even past saturation)
 //
 // It starts its own cluster (scripts/cluster.mjs, private ports, data dir .data/bench), generates
 // load from child processes on loopback only, bounded in count and time, prints the tables and
-// writes bench/results/latest.json. A full run also refreshes bench/summary.json and the results
-// block of docs/PERFORMANCE.md.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// writes bench/results/latest.json. A full run of every part also refreshes bench/summary.json
+// and the results block of docs/PERFORMANCE.md. `--before <ref>` builds that commit in a git
+// worktree (.data/bench/before-src) and runs the fan-out, ladder, HTTP and flat-cost scenarios on
+// it too, in the same run, on the same cluster setup: every table then has a row per build.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT, setup } from '../scripts/setup.mjs';
-import { createAccounts, seedTodos } from './lib/accounts.mjs';
-import { benchPorts, loadMeter, machineBusySeconds, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
+import { createAccounts, firstWrites, seedTodos } from './lib/accounts.mjs';
+import { prepareBeforeBuild } from './lib/before.mjs';
+import { benchPorts, machineBusySeconds, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
+import { openWindow } from './lib/counters.mjs';
 import { sleep } from './lib/serve.mjs';
 import { ensureNatsServer, NATS_VERSION, natsPorts, startNats } from './lib/peer.mjs';
 import { openFilesLimit, reexecWithMoreFiles, WANT_OPEN_FILES } from './lib/limits.mjs';
 import { evaluateTargets, peerRatios, renderTables, updateDoc } from './lib/report.mjs';
 import { GRAPHQL_PAGE, postgresReadsPerRequest, runHttp } from './scenarios/http.mjs';
-import { cobaltTransport, natsTransport, runFanout } from './scenarios/fanout.mjs';
+import { cobaltTransport, natsTransport, runFanout, runLadder } from './scenarios/fanout.mjs';
 import { cobaltServers, natsServers, runIdle } from './scenarios/idle.mjs';
-import { runStore, startFerretOnSqlite } from './scenarios/store.mjs';
-import { collectionSizes, resetTodoData, storeProbePort } from './lib/store.mjs';
+import { runFlat } from './scenarios/flat.mjs';
+import { runFloor } from './scenarios/floor.mjs';
+import { collectionSizes, resetTodoData } from './lib/store.mjs';
 
-/** Sizes of each scenario. Quick mode is a minute-long check that everything works. */
+/** Sizes of each scenario. Quick mode is a few minutes' check that everything works. */
 const PLANS = {
   full: {
     fanout: [
       { name: '300 sockets @ 100/s', users: 100, devices: 3, rate: 100, durationS: 20, workers: 2 },
       { name: '3,000 sockets @ 200/s', users: 1000, devices: 3, rate: 200, durationS: 30, workers: 4 },
     ],
+    ladder: { name: '3,000 sockets', users: 1000, devices: 3, workers: 4, steps: [100, 200, 300, 400, 800], stepS: 15 },
     idle: { sockets: 10_000, workers: 5, idleS: 30 },
     http: { connections: 10, halfS: 5, warmupS: 2, graphqlPages: 100 },
-    store: { sizes: [0, 2_000, 10_000] },
+    // Seeding budget per user: the working tree's build seeds 10,000 todos in about 1.5 min; an
+    // older build whose writes slow down with the data gets less time and is measured with what it has.
+    flat: { sizes: [0, 1_000, 10_000], k: 400, seedS: 600, beforeSeedS: 120 },
+    floor: { sizes: [0, 20_000], n: 300 },
   },
   quick: {
     fanout: [{ name: '30 sockets @ 20/s', users: 10, devices: 3, rate: 20, durationS: 5, workers: 2 }],
+    ladder: { name: '30 sockets', users: 10, devices: 3, workers: 2, steps: [10, 20, 40], stepS: 4 },
     idle: { sockets: 600, workers: 2, idleS: 5 },
     http: { connections: 10, halfS: 2, warmupS: 1, graphqlPages: 20 },
-    store: { sizes: [0, 1_000] },
+    flat: { sizes: [0, 200, 1_000], k: 60, seedS: 300, beforeSeedS: 30 },
+    floor: { sizes: [0, 2_000], n: 60 },
   },
 };
-const ALL_PARTS = ['startup', 'fanout', 'http', 'idle', 'store', 'peer', 'before'];
+const ALL_PARTS = ['startup', 'fanout', 'ladder', 'http', 'flat', 'idle', 'floor', 'peer'];
+/** The parts a `--before` build runs too. */
+const BUILD_PARTS = ['fanout', 'ladder', 'http', 'flat'];
+/** Old part names: `store` is now the FerretDB floor; `before` is `--before <ref>`. */
+const ALIASES = { store: 'floor' };
 
 function parseOptions(argv, env) {
   const flag = (name) => argv.includes(name);
   const value = (name) => {
     const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
   };
   const quick = flag('--quick') || env.BENCH_QUICK === '1';
-  const only = (value('--only') ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (value('--only') ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((p) => ALIASES[p] ?? p);
+  if (only.includes('before')) throw new Error('"before" is no longer a part: use --before <git-ref> (e.g. --before 9d80488) to run the chosen parts on that build too');
   for (const p of only) if (!ALL_PARTS.includes(p)) throw new Error(`unknown part "${p}" (parts: ${ALL_PARTS.join(', ')})`);
   const parts = new Set(only.length ? only : ALL_PARTS);
   if (flag('--no-peer') || env.BENCH_PEER === '0') parts.delete('peer');
-  return { quick, parts, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
+  const before = value('--before') ?? (env.BENCH_BEFORE || undefined);
+  return { quick, parts, before, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
 }
 
-const log = (line) => console.log(line);
+const runStarted = performance.now();
+/** Progress lines carry the seconds since the run started. */
+const log = (line) => console.log(line.startsWith('\n') || !line ? line : `[${String(Math.round((performance.now() - runStarted) / 1000)).padStart(4)} s] ${line}`);
 
 async function machineBusyPercent(ms) {
   const before = machineBusySeconds();
@@ -79,15 +102,47 @@ function machineInfo() {
   };
 }
 
+/** Empties the bench's data dir, except a `--before` build kept for the next run. */
+function emptyDataDir(dataDir) {
+  mkdirSync(dataDir, { recursive: true });
+  for (const entry of readdirSync(dataDir)) if (entry !== 'before-src') rmSync(join(dataDir, entry), { recursive: true, force: true });
+}
+
 async function main() {
   const options = parseOptions(process.argv.slice(2), process.env);
   const plan = options.quick ? PLANS.quick : PLANS.full;
   const mode = options.quick ? 'quick' : 'full';
   const startedAt = new Date();
-  const result = { version: 1, mode, startedAt: startedAt.toISOString(), machineAtStart: machineInfo(), parts: [...options.parts], fanout: [], idle: {} };
+  const result = {
+    version: 2,
+    mode,
+    startedAt: startedAt.toISOString(),
+    machineAtStart: machineInfo(),
+    parts: [...options.parts],
+    builds: [{ id: 'after', label: 'after (working tree)' }],
+    fanout: [],
+    ladder: [],
+    http: [],
+    flat: [],
+    idle: {},
+  };
   const dataDir = join(ROOT, '.data', 'bench');
-  log(`bench (${mode}): ${[...options.parts].join(', ')}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`);
+  log(`bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`);
   if (result.machineAtStart.openFiles < WANT_OPEN_FILES) log(`note: open files limited to ${result.machineAtStart.openFiles} per process (raising it was refused); the idle scenario is sized to fit`);
+
+  let setupMs = null;
+  if (options.setup) {
+    const t = performance.now();
+    await setup({ log: (line) => log(`  ${line}`) });
+    setupMs = performance.now() - t;
+  }
+  emptyDataDir(dataDir);
+  let before = null;
+  if (options.before && !BUILD_PARTS.some((p) => options.parts.has(p))) log(`--before ${options.before}: none of ${BUILD_PARTS.join(', ')} is selected, so that build is not run`);
+  else if (options.before) {
+    before = prepareBeforeBuild({ ref: options.before, dir: join(dataDir, 'before-src'), log });
+    result.builds.push({ id: 'before', label: `before (${options.before})`, ref: options.before, commit: before.commit, subject: before.subject });
+  }
 
   // The machines are shared: before anything starts, all load is someone else's. Give it a
   // bounded chance to calm down, and record what it was.
@@ -102,20 +157,11 @@ async function main() {
   result.otherLoadBeforeStart = { percent: busy, waitedS: Math.round((performance.now() - waitStarted) / 1000) };
   log(`other work on the machine before start: ${busy.toFixed(0)}% of a core`);
 
-  let setupMs = null;
-  if (options.setup) {
-    const t = performance.now();
-    await setup({ log: (line) => log(`  ${line}`) });
-    setupMs = performance.now() - t;
-  }
-
   let cluster = null;
   let peer = null;
-  let whatIfStore = null;
   const cleanup = async () => {
     await peer?.stop().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
-    await whatIfStore?.stop().catch(() => undefined);
   };
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => {
@@ -125,9 +171,8 @@ async function main() {
   }
 
   try {
-    // 4. Start to ready: cold (empty data dir), then warm (same data dir again); the warm cluster serves the rest.
+    // Start to ready: cold (empty data dir), then warm (same data dir again); the warm cluster serves the rest.
     const ports = benchPorts();
-    rmSync(dataDir, { recursive: true, force: true });
     log(`cluster: cold start in ${dataDir} (Caddy :${ports.http}, backends :${ports.backends.join(',')})`);
     cluster = await startBenchCluster({ dataDir, ports, log: () => undefined });
     const coldMs = cluster.startedInMs;
@@ -145,9 +190,10 @@ async function main() {
     log(`  cold ${(coldMs / 1000).toFixed(1)} s${warmMs !== null ? `, warm ${(warmMs / 1000).toFixed(1)} s` : ''}`);
 
     // Accounts for every scenario: U users, three devices (sessions) each.
-    const usersNeeded = Math.max(...plan.fanout.map((f) => f.users), Math.ceil(plan.idle.sockets / 10), 20);
+    const socketParts = ['fanout', 'ladder', 'idle'].filter((p) => options.parts.has(p));
+    const usersNeeded = Math.max(20, ...(options.parts.has('fanout') ? plan.fanout.map((f) => f.users) : []), options.parts.has('ladder') ? plan.ladder.users : 0, options.parts.has('idle') ? Math.ceil(plan.idle.sockets / 10) : 0);
     const label = `b${Date.now().toString(36)}`;
-    log(`accounts: ${usersNeeded} users x 3 devices`);
+    log(`accounts: ${usersNeeded} users x 3 devices${socketParts.length ? '' : ' (writers of the HTTP scenario)'}`);
     const made = await createAccounts(cluster.urls.public, { users: usersNeeded, devices: 3, label, concurrency: 16 });
     const accounts = made.accounts;
     result.accounts = { users: accounts.length, devices: 3, registerPerSec: made.registerPerSec, loginPerSec: made.loginPerSec, elapsedMs: made.elapsedMs };
@@ -162,98 +208,149 @@ async function main() {
       }
     }
 
-    // The store alone, while the cluster is quiet: query cost against collection size.
-    if (options.parts.has('store')) {
-      result.store = await runStore({ cluster, dataDir, sizes: plan.store.sizes, port: storeProbePort(), log }).catch((error) => ({ error: error.message }));
-      if (result.store.error) log(`  store probe failed: ${result.store.error}`);
+    // The store alone, while the cluster is quiet: FerretDB's own cost per command.
+    if (options.parts.has('floor')) {
+      await waitQuiet(cluster);
+      result.floor = await runFloor({ cluster, sizes: plan.floor.sizes, n: plan.floor.n, log }).catch((error) => ({ error: error.message }));
+      if (result.floor.error) log(`  floor failed: ${result.floor.error}`);
     }
 
     // Each Cobalt scenario starts from empty todo collections and a quiet cluster.
-    // The store the backends use (the what-if points them elsewhere).
-    const mongoUrl = () => cluster.backendEnv.MONGO_URL;
-    const storePids = () => (whatIfStore ? { 'store-sqlite': whatIfStore.pid } : {});
     const fresh = async () => {
       const waitedMs = await waitQuiet(cluster);
-      await resetTodoData(mongoUrl());
+      await resetTodoData(cluster.urls.mongo);
       return waitedMs;
     };
-    const fanoutOn = async (transport, variant) => {
-      for (const f of plan.fanout) {
-        const spec = { name: f.name, accounts: accounts.slice(0, f.users), devicesPerUser: f.devices, rate: f.rate, durationMs: f.durationS * 1000, workers: f.workers, log };
-        const quietWaitMs = await fresh();
-        const fan = await runFanout({ ...spec, transport });
-        result.fanout.push({ ...fan, variant, quietWaitMs, storeAtEnd: await collectionSizes(mongoUrl()) });
-        if (peer && variant === 'default') {
-          await waitQuiet(cluster);
-          result.fanout.push(await runFanout({ ...spec, transport: natsTransport(peer) }));
-        }
+    // A scenario that fails is recorded as failed, and the run goes on with the next one.
+    const attempt = async (what, build, fn) => {
+      try {
+        return await fn();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  ${what} (${build.label}) failed: ${message}`);
+        (result.errors ??= []).push({ part: what, build: build.id, error: message });
+        return null;
       }
     };
-    const httpOn = async () => {
-      await fresh();
-      const reader = await createAccounts(cluster.urls.public, { users: 1, devices: 1, label: `${label}-reader-${Date.now().toString(36)}` });
-      const readerToken = reader.accounts[0].tokens[0];
-      await seedTodos(cluster.urls.public, readerToken, 40);
-      const h = plan.http;
-      const results = await runHttp({
-        targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0] },
-        reader: readerToken,
-        writers: accounts.slice(0, 20).map((a) => a.tokens[0]),
-        connections: h.connections,
-        halfS: h.halfS,
-        warmupS: h.warmupS,
-        meter: (pids) => loadMeter(cluster, { ...pids, ...storePids() }),
-        log,
-      });
-      log(`  counting Postgres reads of ${h.graphqlPages} GraphQL pages`);
-      const page = () =>
-        fetch(`${cluster.urls.backends[0]}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${readerToken}` },
-          body: JSON.stringify({ query: GRAPHQL_PAGE }),
-        }).then((r) => r.text());
-      const reads = await postgresReadsPerRequest(cluster.urls.postgres, page, { count: h.graphqlPages }).catch((error) => ({ error: error.message }));
-      return { connections: h.connections, secondsPerTarget: h.halfS * 2, results, postgresReadsPerGraphqlPage: reads.error ? undefined : reads, postgresReadsError: reads.error };
-    };
 
-    // 1. Fan-out, each size on Cobalt then on the peer.
-    if (options.parts.has('fanout')) await fanoutOn(cobaltTransport(cluster), 'default');
+    for (const build of result.builds) {
+      const first = build.id === 'after';
+      if (!first) {
+        // The other build on the same cluster setup: same data dir (accounts and sessions kept),
+        // todo collections dropped so that build creates its own indexes, then its backends.
+        if (!BUILD_PARTS.some((p) => options.parts.has(p))) break;
+        log(`\n${build.label}: ${before.subject.slice(0, 100)}`);
+        log('  restarting the cluster with the backends of that build');
+        await waitQuiet(cluster);
+        await resetTodoData(cluster.urls.mongo, { drop: true });
+        await cluster.stop();
+        cluster = null;
+        cluster = await startBenchCluster({ dataDir, ports, backendEntry: before.backendEntry, log: () => undefined });
+        build.startedInMs = cluster.startedInMs;
+        // Each backend runs that build's entry (checked on its command line, not assumed).
+        for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
+          const cmd = readFileSync(`/proc/${svc.pid}/cmdline`, 'utf8').split('\0');
+          if (!cmd.includes(before.backendEntry)) throw new Error(`${svc.name} does not run ${before.backendEntry} (${cmd.join(' ')})`);
+        }
+      }
+      const transport = cobaltTransport(cluster, { label: result.builds.length > 1 ? build.label : 'cobalt' });
+      // Every account writes once first: a user's first write reads the user's head from the store
+      // (the flat-cost table shows what that costs); the measured writes are those of users who
+      // wrote before, as in a running service.
+      if (['fanout', 'ladder', 'http'].some((p) => options.parts.has(p))) {
+        const ms = await firstWrites(cluster.urls.public, accounts);
+        build.firstWritesS = ms / 1000;
+        log(`first writes: one per account (${accounts.length}) in ${(ms / 1000).toFixed(1)} s`);
+      }
 
-    // 3. HTTP, through Caddy and direct, interleaved.
-    if (options.parts.has('http')) result.http = await httpOn();
+      // 1. Fan-out, each size on Cobalt, then (first build only) on the peer.
+      if (options.parts.has('fanout')) {
+        for (const f of plan.fanout) {
+          const spec = { name: f.name, accounts: accounts.slice(0, f.users), devicesPerUser: f.devices, rate: f.rate, durationMs: f.durationS * 1000, workers: f.workers, log };
+          await attempt(`fan-out ${f.name}`, build, async () => {
+            const quietWaitMs = await fresh();
+            const fan = await runFanout({ ...spec, transport });
+            result.fanout.push({ ...fan, build: build.id, quietWaitMs, storeAtEnd: await collectionSizes(cluster.urls.mongo) });
+          });
+          if (peer && first) {
+            await waitQuiet(cluster);
+            await attempt(`fan-out ${f.name} (peer)`, build, async () => result.fanout.push({ ...(await runFanout({ ...spec, transport: natsTransport(peer) })), build: null }));
+          }
+        }
+      }
 
-    // 2. Idle capacity (last on this cluster: it restarts backends), then the peer.
-    if (options.parts.has('idle')) {
-      await fresh();
-      const limit = openFilesLimit();
-      // Caddy holds two descriptors per socket (client and upstream), under the same limit.
-      const budget = Math.floor((limit - 1000) / 2 / 100) * 100;
-      const sockets = Math.min(plan.idle.sockets, budget);
-      if (sockets < plan.idle.sockets) log(`idle: ${sockets} sockets, not ${plan.idle.sockets}: the open-files limit here is ${limit} per process and cannot be raised`);
-      result.idleLimit = sockets < plan.idle.sockets ? { wanted: plan.idle.sockets, measured: sockets, openFilesLimit: limit } : undefined;
-      const idle = { sockets, workers: plan.idle.workers, idleMs: plan.idle.idleS * 1000, accounts, log };
-      result.idle.cobalt = await runIdle({ ...idle, name: 'cobalt', transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({ peer: 'cobalt', error: error.message }));
-      if (peer) await waitQuiet(cluster);
-      if (peer) result.idle.nats = await runIdle({ ...idle, name: 'peer', transport: natsTransport(peer), servers: natsServers(peer) }).catch((error) => ({ peer: 'nats', error: error.message }));
-      for (const [k, v] of Object.entries(result.idle)) if (v.error) log(`  idle ${k} failed: ${v.error}`);
-    }
+      // 2. The capacity ladder: sockets connected once, rising write rates.
+      if (options.parts.has('ladder')) {
+        const l = plan.ladder;
+        const spec = { name: l.name, accounts: accounts.slice(0, l.users), devicesPerUser: l.devices, workers: l.workers, steps: l.steps, stepMs: l.stepS * 1000, log };
+        await attempt('ladder', build, async () => {
+          await fresh();
+          const between = () => waitQuiet(cluster, { maxMs: 30_000 });
+          result.ladder.push({ ...(await runLadder({ ...spec, transport, between })), build: build.id });
+        });
+        if (peer && first) {
+          await waitQuiet(cluster);
+          await attempt('ladder (peer)', build, async () => result.ladder.push({ ...(await runLadder({ ...spec, transport: natsTransport(peer), between: () => sleep(2_000).then(() => 2_000) })), build: null }));
+        }
+      }
 
-    // Before and after: the same cluster (same accounts) restarted with its backends on the store
-    // it had before, FerretDB over SQLite (no filter pushdown), and the store-bound scenarios again.
-    if (options.parts.has('before') && cluster.mongoKind === 'ferretdb' && (options.parts.has('fanout') || options.parts.has('http'))) {
-      log('before: restarting the cluster with its backends on FerretDB over SQLite');
-      await cluster.stop();
-      cluster = null;
-      whatIfStore = await startFerretOnSqlite({ port: storeProbePort(), dataDir });
-      cluster = await startBenchCluster({ dataDir, ports, env: { MONGO_URL: `mongodb://127.0.0.1:${storeProbePort()}/cobalt` }, log: () => undefined });
-      result.whatIf = { store: 'FerretDB on SQLite (before)' };
-      // The old store may not keep up at all (timeouts): what it did is recorded, the run goes on.
-      try {
-        if (options.parts.has('fanout')) await fanoutOn(cobaltTransport(cluster, { label: 'cobalt, store on SQLite (before)', extraPids: storePids() }), 'store-sqlite');
-        if (options.parts.has('http')) result.whatIf.http = await httpOn();
-      } catch (error) {
-        result.whatIf.error = error instanceof Error ? error.message : String(error);
-        log(`  before: stopped early: ${result.whatIf.error}`);
+      // 3. HTTP, through Caddy and direct, interleaved.
+      if (options.parts.has('http')) {
+        await attempt('http', build, async () => {
+          await fresh();
+          const reader = await createAccounts(cluster.urls.public, { users: 1, devices: 1, label: `${label}-reader-${build.id}-${Date.now().toString(36)}` });
+          const readerToken = reader.accounts[0].tokens[0];
+          await seedTodos(cluster.urls.public, readerToken, 40);
+          const h = plan.http;
+          const results = await runHttp({
+            targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0] },
+            reader: readerToken,
+            writers: accounts.slice(0, 20).map((a) => a.tokens[0]),
+            connections: h.connections,
+            halfS: h.halfS,
+            warmupS: h.warmupS,
+            meter: (pids) => openWindow(cluster, { pids }),
+            log,
+          });
+          log(`  counting Postgres reads of ${h.graphqlPages} GraphQL pages`);
+          const page = () =>
+            fetch(`${cluster.urls.backends[0]}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${readerToken}` },
+              body: JSON.stringify({ query: GRAPHQL_PAGE }),
+            }).then((r) => r.text());
+          const reads = await postgresReadsPerRequest(cluster.urls.postgres, page, { count: h.graphqlPages }).catch((error) => ({ error: error.message }));
+          result.http.push({ build: build.id, connections: h.connections, secondsPerTarget: h.halfS * 2, results, postgresReadsPerGraphqlPage: reads.error ? undefined : reads, postgresReadsError: reads.error });
+        });
+      }
+
+      // 4. Flat cost: per-operation cost for users with 0, 1,000 and 10,000 todos.
+      if (options.parts.has('flat')) {
+        await attempt('flat', build, async () => {
+          await fresh();
+          const f = plan.flat;
+          result.flat.push({ build: build.id, ...(await runFlat({ cluster, label: `${label}-flat-${build.id}`, sizes: f.sizes, k: f.k, seedBudgetS: first ? f.seedS : f.beforeSeedS, log })) });
+        });
+      }
+
+      // 5. Idle capacity (last on this cluster: it restarts backends), then the peer. Current build only.
+      if (options.parts.has('idle') && first) {
+        await fresh();
+        const limit = openFilesLimit();
+        // Caddy holds two descriptors per socket (client and upstream), under the same limit.
+        const budget = Math.floor((limit - 1000) / 2 / 100) * 100;
+        const sockets = Math.min(plan.idle.sockets, budget);
+        if (sockets < plan.idle.sockets) log(`idle: ${sockets} sockets, not ${plan.idle.sockets}: the open-files limit here is ${limit} per process and cannot be raised`);
+        result.idleLimit = sockets < plan.idle.sockets ? { wanted: plan.idle.sockets, measured: sockets, openFilesLimit: limit } : undefined;
+        const idle = { sockets, workers: plan.idle.workers, idleMs: plan.idle.idleS * 1000, accounts, log };
+        result.idle.cobalt = await runIdle({ ...idle, name: 'cobalt', transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({ peer: 'cobalt', error: error.message }));
+        if (peer) await waitQuiet(cluster);
+        if (peer) result.idle.nats = await runIdle({ ...idle, name: 'peer', transport: natsTransport(peer), servers: natsServers(peer) }).catch((error) => ({ peer: 'nats', error: error.message }));
+        for (const [k, v] of Object.entries(result.idle)) {
+          if (!v.error) continue;
+          log(`  idle ${k} failed: ${v.error}`);
+          (result.errors ??= []).push({ part: `idle ${k}`, build: 'after', error: v.error });
+        }
       }
     }
   } finally {
@@ -295,17 +392,23 @@ function publish(result) {
 
 /** The committed summary: the numbers behind the docs' tables, without per-process detail. */
 function summaryOf(r) {
+  const slimFan = ({ connect, ...f }) => ({ ...f, connect: connect ? { connected: connect.connected, failed: connect.failed, byInstance: connect.byInstance, perSec: connect.perSec } : undefined });
   return {
     startedAt: r.startedAt,
     durationS: Math.round(r.durationS),
     machine: r.machineAtStart,
     loadAvgAtEnd: r.machineAtEnd.loadAvg,
+    builds: r.builds,
     startup: r.startup,
     accounts: r.accounts,
-    fanout: r.fanout.map(({ connect, cpuPercent, ...f }) => ({ ...f, connect: { connected: connect.connected, failed: connect.failed, byInstance: connect.byInstance, perSec: connect.perSec }, cpuPercent })),
-    idle: r.idle,
+    fanout: r.fanout.map(slimFan),
+    ladder: r.ladder.map(({ connect, ...l }) => ({ ...l, connect: { connected: connect.connected, failed: connect.failed, perSec: connect.perSec } })),
     http: r.http,
+    flat: r.flat,
+    floor: r.floor,
+    idle: r.idle,
     peer: r.peer,
+    errors: r.errors,
     targets: r.targets,
   };
 }

@@ -56,3 +56,13 @@ export async function createAccounts(baseUrl, { users, devices, label, concurren
 export async function seedTodos(baseUrl, token, count) {
   await pool(Array.from({ length: count }, (_, i) => i), 4, (i) => post(baseUrl, '/api/todos', { title: `seed todo ${i}` }, token));
 }
+
+/**
+ * One write for each account (its first device), `concurrency` at once: afterwards every user has
+ * written before, as the users of a running service have, so no measured write is a user's first.
+ */
+export async function firstWrites(baseUrl, accounts, { concurrency = 16 } = {}) {
+  const started = performance.now();
+  await pool(accounts, concurrency, (a) => post(baseUrl, '/api/todos', { title: 'first write' }, a.tokens[0]));
+  return performance.now() - started;
+}

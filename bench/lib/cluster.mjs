@@ -30,8 +30,9 @@ export const BENCH_BACKEND_ENV = Object.freeze({
   ACCESS_TOKEN_TTL_SECONDS: '14400',
 });
 
-export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench' }) {
-  return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...env }, log });
+/** `backendEntry`: the backends' main module (default: the working tree's build, backend/dist/main.js). */
+export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench', backendEntry }) {
+  return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...env }, log, ...(backendEntry ? { backendEntry } : {}) });
 }
 
 export async function scrapeMetrics(baseUrl) {

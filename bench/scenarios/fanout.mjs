@@ -3,7 +3,8 @@
 // in the writing process) to each receipt (taken in the receiving process), on the machine's
 // monotonic clock, which all processes share.
 import { randomBytes } from 'node:crypto';
-import { caddyCookieFor, cpuDelta, machineBusySeconds, processTree, sampleProcesses } from '../lib/cluster.mjs';
+import { caddyCookieFor } from '../lib/cluster.mjs';
+import { openWindow, perOperation } from '../lib/counters.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { sleep } from '../lib/serve.mjs';
 import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
@@ -43,7 +44,7 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
         stop: () => writer.stop(),
       };
     },
-    sampleCpu: (extra) => sampleProcesses(cluster, { ...extra, ...extraPids }),
+    openWindow: (pids) => openWindow(cluster, { pids: { ...pids, ...extraPids } }),
   };
 }
 
@@ -65,7 +66,7 @@ export function natsTransport(peer) {
         stop: () => writer.stop(),
       };
     },
-    sampleCpu: (extra) => ({ 'nats-server': processTree(peer.pid()), ...Object.fromEntries(Object.entries(extra).map(([n, pid]) => [n, processTree(pid)])) }),
+    openWindow: (pids) => openWindow(null, { pids: { 'nats-server': peer.pid(), ...pids } }),
   };
 }
 
@@ -163,6 +164,83 @@ export function accountDeliveries(writes, reports) {
 }
 
 /**
+ * One write window on sockets that are connected already: every receiver starts a new run (so
+ * receipts of earlier windows are not counted), the writers write at `rate` for `durationMs`, and
+ * the window's cost is read on the servers (CPU per process, store and Redis commands). Resolves
+ * with the numbers of this window alone.
+ */
+export async function writePhase({ name, transport, receivers, usersByWorker, accounts, connected, devicesPerUser, rate, durationMs, hooks = {}, log }) {
+  const run = randomBytes(4).toString('hex');
+  await Promise.all(receivers.map((w) => w.call('begin', { run })));
+  await sleep(500);
+  await hooks.beforeWrites?.();
+  const writers = await transport.writers();
+  const pids = { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...writers.pids };
+  const close = await transport.openWindow(pids);
+  const t0 = performance.now();
+  log(`  writing ${rate}/s for ${durationMs / 1000} s`);
+  let writes;
+  let window;
+  try {
+    writes = await writers.run({ run, rate, durationMs, accounts, receivers, usersByWorker });
+    window = await close();
+  } finally {
+    await writers.stop();
+  }
+  const writeMs = performance.now() - t0;
+  await hooks.afterWrites?.();
+  const acked = writes.reduce((a, w) => a + w.acked.length, 0);
+  const drainMs = await drain(receivers, acked * devicesPerUser);
+  const reports = await Promise.all(receivers.map((w) => w.call('report', {}, 120_000)));
+
+  const deliveries = accountDeliveries(writes, reports);
+  const latByChannel = {};
+  for (const rep of reports) for (const [ch, list] of Object.entries(rep.latencies)) (latByChannel[ch] ??= []).push(...list);
+  const all = Object.values(latByChannel).flat();
+  // Latency by when the write was sent, in six slices of the run: does it grow as data piles up?
+  const sends = [];
+  for (const rep of reports) for (const [ch, list] of Object.entries(rep.sentAt)) list.forEach((t, i) => sends.push([t, rep.latencies[ch][i]]));
+  const firstSend = sends.reduce((a, [t]) => Math.min(a, t), Infinity);
+  const sliceUs = (durationMs * 1000) / 6;
+  const slices = Array.from({ length: 6 }, () => []);
+  for (const [t, lat] of sends) slices[Math.min(5, Math.max(0, Math.floor((t - firstSend) / sliceUs)))].push(lat);
+  const errors = {};
+  for (const w of writes) for (const [code, n] of Object.entries(w.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const { cpuPercent, otherLoadPercent, ...perWrite } = perOperation(window, acked);
+  const result = {
+    name,
+    peer: transport.kind,
+    server: transport.label,
+    sockets: connected,
+    users: accounts.length,
+    devicesPerUser,
+    ratePerSec: rate,
+    durationS: durationMs / 1000,
+    writes: { offered: writes.reduce((a, w) => a + w.sent, 0), acked, errors, errorCount: Object.values(errors).reduce((a, n) => a + n, 0) },
+    deliveries,
+    latencyMs: summarize(all),
+    latencyBySliceMs: slices.map((l, i) => ({ fromS: Number(((i * sliceUs) / 1e6).toFixed(1)), ...summarize(l) })),
+    latencyByChannelMs: Object.fromEntries(Object.entries(latByChannel).map(([ch, l]) => [{ r: 'rest', g: 'graphql', s: 'socket', n: 'publish' }[ch] ?? ch, summarize(l)])),
+    ackMs: summarize(writes.flatMap((w) => (Array.isArray(w.ackMs) ? w.ackMs : [...(w.ackMs.r ?? []), ...(w.ackMs.g ?? [])]))),
+    generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
+    writeMs,
+    drainMs,
+    // CPU of every process in the write window, % of one core.
+    cpuPercent,
+    // Everything busy on the machine in that window, and the part no process of this scenario explains.
+    machineBusyPercent: (100 * window.machineSeconds) / window.seconds,
+    otherLoadPercent,
+    // The window divided by acknowledged writes: CPU ms per process group, store and Redis commands.
+    perWrite,
+    staleReceipts: reports.reduce((a, r) => a + r.stale, 0),
+  };
+  const l = result.latencyMs;
+  const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
+  log(`  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`);
+  return result;
+}
+
+/**
  * Runs one fan-out scenario end to end and resolves with its numbers.
  * @param {{ name: string, transport: object, accounts: object[], devicesPerUser: number, rate: number,
  *   durationMs: number, workers: number, hooks?: { beforeWrites?: Function, afterWrites?: Function },
@@ -173,75 +251,55 @@ export async function runFanout({ name, transport, accounts, devicesPerUser, rat
   const { receivers, usersByWorker, connect } = await connectDevices(transport, accounts, { devicesPerUser, workers });
   try {
     log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
-    const run = randomBytes(4).toString('hex');
-    await Promise.all(receivers.map((w) => w.call('begin', { run })));
-    await sleep(500);
-    await hooks.beforeWrites?.();
-    const writers = await transport.writers();
-    const pids = { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...writers.pids };
-    const cpuBefore = transport.sampleCpu(pids);
-    const machineBefore = machineBusySeconds();
-    const t0 = performance.now();
-    log(`  writing ${rate}/s for ${durationMs / 1000} s`);
-    let writes;
-    let cpuAfter;
-    let writeMs;
-    let machinePercent;
-    try {
-      writes = await writers.run({ run, rate, durationMs, accounts, receivers, usersByWorker });
-      writeMs = performance.now() - t0;
-      cpuAfter = transport.sampleCpu(pids);
-      machinePercent = (100 * (machineBusySeconds() - machineBefore)) / (writeMs / 1000);
-    } finally {
-      await writers.stop();
-    }
-    await hooks.afterWrites?.();
-    const acked = writes.reduce((a, w) => a + w.acked.length, 0);
-    const expectedApprox = acked * devicesPerUser;
-    const drainMs = await drain(receivers, expectedApprox);
-    const reports = await Promise.all(receivers.map((w) => w.call('report', {}, 120_000)));
+    const phase = await writePhase({ name, transport, receivers, usersByWorker, accounts, connected: connect.connected, devicesPerUser, rate, durationMs, hooks, log });
+    return { ...phase, connect };
+  } finally {
+    await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));
+    await stopWorkers(receivers);
+  }
+}
 
-    const deliveries = accountDeliveries(writes, reports);
-    const latByChannel = {};
-    for (const rep of reports) for (const [ch, list] of Object.entries(rep.latencies)) (latByChannel[ch] ??= []).push(...list);
-    const all = Object.values(latByChannel).flat();
-    // Latency by when the write was sent, in six slices of the run: does it grow as data piles up?
-    const sends = [];
-    for (const rep of reports) for (const [ch, list] of Object.entries(rep.sentAt)) list.forEach((t, i) => sends.push([t, rep.latencies[ch][i]]));
-    const firstSend = sends.reduce((a, [t]) => Math.min(a, t), Infinity);
-    const sliceUs = (durationMs * 1000) / 6;
-    const slices = Array.from({ length: 6 }, () => []);
-    for (const [t, lat] of sends) slices[Math.min(5, Math.max(0, Math.floor((t - firstSend) / sliceUs)))].push(lat);
-    const errors = {};
-    for (const w of writes) for (const [code, n] of Object.entries(w.errors)) errors[code] = (errors[code] ?? 0) + n;
-    const cpu = Object.fromEntries(Object.entries(cpuDelta(cpuBefore, cpuAfter)).map(([p, s]) => [p, (100 * s) / (writeMs / 1000)]));
-    const result = {
-      name,
-      peer: transport.kind,
-      server: transport.label,
-      sockets: connect.connected,
-      users: accounts.length,
-      devicesPerUser,
-      ratePerSec: rate,
-      durationS: durationMs / 1000,
-      connect,
-      writes: { offered: writes.reduce((a, w) => a + w.sent, 0), acked, errors, errorCount: Object.values(errors).reduce((a, n) => a + n, 0) },
-      deliveries,
-      latencyMs: summarize(all),
-      latencyBySliceMs: slices.map((l, i) => ({ fromS: Number(((i * sliceUs) / 1e6).toFixed(1)), ...summarize(l) })),
-      latencyByChannelMs: Object.fromEntries(Object.entries(latByChannel).map(([ch, l]) => [{ r: 'rest', g: 'graphql', s: 'socket', n: 'publish' }[ch] ?? ch, summarize(l)])),
-      ackMs: summarize(writes.flatMap((w) => (Array.isArray(w.ackMs) ? w.ackMs : [...(w.ackMs.r ?? []), ...(w.ackMs.g ?? [])]))),
-      generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
-      drainMs,
-      cpuPercent: cpu,
-      // Everything busy on the machine in that window, and the part no process of this scenario explains.
-      machineBusyPercent: machinePercent,
-      otherLoadPercent: Math.max(0, machinePercent - Object.values(cpu).reduce((a, v) => a + v, 0)),
-      staleReceipts: reports.reduce((a, r) => a + r.stale, 0),
-    };
-    const l = result.latencyMs;
-    log(`  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}`);
-    return result;
+/**
+ * Why a ladder step shows the server did not keep up (so higher steps are not worth their time),
+ * or null. `BENCH_LADDER_ALL=1` runs every step regardless.
+ */
+export function saturation(step, { p99Ms = Number(process.env.BENCH_LADDER_STOP_P99_MS ?? 2_000) } = {}) {
+  if (process.env.BENCH_LADDER_ALL === '1') return null;
+  const failed = step.writes.errorCount / Math.max(1, step.writes.offered);
+  if (step.writes.acked === 0) return 'no write was acknowledged';
+  if (failed > 0.05) return `${(100 * failed).toFixed(0)}% of the writes failed`;
+  if ((step.latencyMs.p99 ?? Infinity) > p99Ms) return `p99 was ${(step.latencyMs.p99 / 1000).toFixed(1)} s`;
+  return null;
+}
+
+/**
+ * The capacity ladder: the sockets connect once, then each rate of `steps` writes for `stepMs` on
+ * them, after `between()` (a short quiet wait). Once a step shows the server saturated, the higher
+ * steps are recorded as not run, with the reason.
+ */
+export async function runLadder({ name, transport, accounts, devicesPerUser, workers, steps, stepMs, between, log }) {
+  log(`ladder ${name} (${transport.label}): connecting ${accounts.length * devicesPerUser} sockets once, then ${steps.join(', ')} writes/s for ${stepMs / 1000} s each`);
+  const { receivers, usersByWorker, connect } = await connectDevices(transport, accounts, { devicesPerUser, workers });
+  const out = { name, peer: transport.kind, server: transport.label, sockets: connect.connected, users: accounts.length, devicesPerUser, stepS: stepMs / 1000, connect, steps: [] };
+  try {
+    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    let skip = null;
+    for (const rate of steps) {
+      if (skip) {
+        out.steps.push({ ratePerSec: rate, skipped: skip });
+        continue;
+      }
+      const quietWaitMs = (await between?.()) ?? 0;
+      const step = await writePhase({ name: `${name} @ ${rate}/s`, transport, receivers, usersByWorker, accounts, connected: connect.connected, devicesPerUser, rate, durationMs: stepMs, log });
+      const { latencyBySliceMs, ...kept } = step;
+      out.steps.push({ ...kept, quietWaitMs });
+      const why = saturation(step);
+      if (why) {
+        skip = `at ${rate}/s ${why}`;
+        log(`  saturated at ${rate}/s (${why}): higher steps not run`);
+      }
+    }
+    return out;
   } finally {
     await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));
     await stopWorkers(receivers);

@@ -1,12 +1,14 @@
 // Scenario 3, HTTP at fixed concurrency: the REST list (a page of 20), REST create, and the
 // GraphQL page with each todo's owner; through Caddy and direct to one backend, interleaved in
-// the same run. Also counts the Postgres reads one GraphQL page costs.
+// the same run. Each run is a measured window: CPU of every process, store and Redis commands,
+// per request. Also counts the Postgres reads one GraphQL page costs.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findPostgresBin } from '../../scripts/setup.mjs';
 import { sleep } from '../lib/serve.mjs';
 import { startWorker } from '../lib/workers.mjs';
+import { mergeWindows, perOperation } from '../lib/counters.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -24,18 +26,20 @@ export function endpoints({ reader, writers }) {
   ];
 }
 
-function averageByProcess(samples) {
-  const out = {};
-  for (const s of samples) for (const [k, v] of Object.entries(s)) out[k] = (out[k] ?? 0) + v / samples.length;
-  return out;
-}
-
 /** Sums results of the runs of one endpoint on one target (requests are weighted by run time). */
-function combine(runs) {
+function combine(runs, route) {
   const requests = runs.reduce((a, r) => a + r.requests, 0);
   const seconds = runs.reduce((a, r) => a + r.durationS, 0);
+  const window = mergeWindows(runs.map((r) => r.window));
+  // What the servers spent on these runs, per request the backends answered (their own count, so
+  // requests still in flight when a run ended are counted as the servers did them; autocannon's
+  // count where the backends give none): CPU ms by process group, store and Redis commands.
+  const served = window?.http && route ? (window.http[route] ?? requests) : requests;
+  const per = window && requests ? perOperation(window, served) : null;
+  const { cpuPercent = null, otherLoadPercent = null, ...perRequest } = per ?? {};
   return {
     requests,
+    served,
     reqPerSec: requests / seconds,
     latencyMs: {
       p50: runs.reduce((a, r) => a + r.latencyMs.p50 * r.requests, 0) / Math.max(1, requests),
@@ -47,33 +51,44 @@ function combine(runs) {
     sample: runs.flatMap((r) => r.sample).slice(0, 3),
     runs: runs.length,
     // CPU of other work on the (shared) machine while these runs went on, in % of one core.
-    otherLoadPercent: runs.some((r) => r.load) ? runs.reduce((a, r) => a + (r.load?.othersPercent ?? 0), 0) / runs.length : null,
+    otherLoadPercent,
     // CPU of each process of the cluster (and the load generator) meanwhile, in % of one core.
-    cpuPercent: runs.some((r) => r.load) ? averageByProcess(runs.map((r) => r.load?.byProcess ?? {})) : null,
+    cpuPercent,
+    perRequest: per ? perRequest : null,
   };
 }
 
 /**
- * Each endpoint is measured Caddy, direct, direct, Caddy (ABBA, `halfS` seconds each) so a drift
- * in machine load during the run weighs on both sides alike.
+ * Each endpoint is measured Caddy, direct, direct, Caddy (ABBA, about `halfS` seconds each) so a
+ * drift in machine load during the run weighs on both sides alike. `meter(pids)`, when given, opens a
+ * measured window around each run (lib/counters.mjs openWindow) and resolves with its `close()`.
  */
 export async function runHttp({ targets, reader, writers, connections = 10, halfS = 5, warmupS = 2, amount, meter, log }) {
   const worker = await startWorker('http-load');
   const results = {};
   try {
     for (const ep of endpoints({ reader, writers })) {
-      log(`http ${ep.label}: ${connections} connections, ${amount ? `${amount} requests` : `${halfS * 2} s`} per target`);
-      if (warmupS) await worker.call('run', { url: targets.caddy, ...ep, connections, durationS: warmupS });
+      // Each measured run sends a fixed number of requests, sized from the warm-up's rate to last
+      // about `halfS`, and ends when every answer is in: a run cut off by time would leave requests
+      // in flight whose work the servers do after the run (in the next window, or uncounted).
+      let perRun = amount;
+      if (warmupS) {
+        const warm = await worker.call('run', { url: targets.caddy, ...ep, connections, durationS: warmupS });
+        perRun ??= Math.max(connections * 20, Math.round(warm.reqPerSec * halfS));
+        await sleep(500); // the warm-up's last requests are answered before the first window opens
+      }
       const order = amount ? ['caddy', 'direct'] : ['caddy', 'direct', 'direct', 'caddy'];
+      log(`http ${ep.label}: ${connections} connections, ${perRun ? `${perRun} requests per run` : `${halfS} s per run`}, runs ${order.join(', ')}`);
       const runs = { caddy: [], direct: [] };
       for (const t of order) {
-        const stopMeter = meter?.({ 'http-load': worker.pid });
-        const run = await worker.call('run', { url: targets[t], ...ep, connections, ...(amount ? { amount } : { durationS: halfS }) }, 120_000);
-        runs[t].push({ ...run, load: stopMeter?.() });
+        const close = await meter?.({ 'http-load': worker.pid });
+        const run = await worker.call('run', { url: targets[t], ...ep, connections, ...(perRun ? { amount: perRun } : { durationS: halfS }) }, 300_000);
+        runs[t].push({ ...run, window: close ? await close() : null });
       }
-      results[ep.key] = { label: ep.label, caddy: combine(runs.caddy), direct: combine(runs.direct) };
+      const route = `${ep.method} ${ep.path.split('?')[0]}`;
+      results[ep.key] = { label: ep.label, caddy: combine(runs.caddy, route), direct: combine(runs.direct, route) };
       const r = results[ep.key];
-      r.caddyCost = 1 - r.caddy.reqPerSec / r.direct.reqPerSec;
+      r.caddyCost = r.direct.reqPerSec > 0 ? 1 - r.caddy.reqPerSec / r.direct.reqPerSec : null;
       log(`  caddy ${r.caddy.reqPerSec.toFixed(0)} req/s p99 ${r.caddy.latencyMs.p99} ms | direct ${r.direct.reqPerSec.toFixed(0)} req/s p99 ${r.direct.latencyMs.p99} ms | errors ${r.caddy.errors + r.direct.errors + r.caddy.non2xx + r.direct.non2xx}`);
     }
   } finally {

@@ -133,7 +133,9 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     });
     log(`  restarting ${servers.restartTarget}`);
     const restart = await servers.restart();
-    await Promise.race([back, sleep(reconnectTimeoutMs)]);
+    let giveUp;
+    await Promise.race([back, new Promise((resolve) => (giveUp = setTimeout(resolve, reconnectTimeoutMs)))]);
+    clearTimeout(giveUp);
     await Promise.all(receivers.map((w) => w.call('unwatch')));
     watcher.stop();
     const finalCounts = await Promise.all(receivers.map((w) => w.call('counts')));

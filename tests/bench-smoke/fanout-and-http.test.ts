@@ -11,12 +11,15 @@ import { startBenchCluster } from '../../bench/lib/cluster.mjs';
 import { cobaltTransport, runFanout } from '../../bench/scenarios/fanout.mjs';
 // @ts-expect-error plain ESM script without types
 import { runHttp } from '../../bench/scenarios/http.mjs';
+// @ts-expect-error plain ESM script without types
+import { openWindow } from '../../bench/lib/counters.mjs';
 
 /**
  * A short run of the bench's fan-out and HTTP scenarios (bench/, docs/PERFORMANCE.md) on a
  * cluster of its own, so the shared test cluster's data and limits do not weigh on it. It fails on
- * a lost, duplicated or misdelivered event and on any error, never on a time: timings on shared
- * machines are for `npm run bench` to report.
+ * a lost, duplicated or misdelivered event, on any error, on a run that did no work and on store
+ * commands that were not counted, never on a time: timings on shared machines are for
+ * `npm run bench` to report.
  */
 // Below the ephemeral port range (32768+), apart from the bench's (31xxx) and the other suites'.
 const SMOKE_PORTS = { http: 32080, backends: [32001, 32002, 32003], postgres: 32432, redis: 32379, mongo: 32017, prometheus: 32090 };
@@ -38,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('bench smoke', () => {
-  it('when 30 devices of 10 users get writes over REST, GraphQL and sockets, then every device of the writer receives each exactly once', async () => {
+  it('when 30 devices of 10 users get writes over REST, GraphQL and sockets, then every device of the writer receives each exactly once, and the store and Redis commands of each write are counted', async () => {
     const result = await runFanout({ name: 'smoke', transport: cobaltTransport(cluster), accounts, devicesPerUser: 3, rate: 15, durationMs: 8_000, workers: 2, log: () => undefined });
 
     expect(result.connect.errors).toEqual([]);
@@ -49,10 +52,18 @@ describe('bench smoke', () => {
     expect(result.writes.acked).toBe(result.writes.offered);
     expect(Object.keys(result.latencyByChannelMs).sort()).toEqual(['graphql', 'rest', 'socket']);
     expect(result.deliveries).toMatchObject({ lost: 0, duplicated: 0, misdelivered: 0, unconfirmed: 0, drops: 0 });
+    expect(result.writes.acked).toBeGreaterThan(0);
     expect(result.deliveries.received).toBe(result.writes.acked * 3);
+    // The window's cost was counted on the servers: MongoDB commands from the backends' metric, Redis
+    // commands from the Redis server, CPU of the backends; per acknowledged write.
+    expect(result.perWrite.ops).toBe(result.writes.acked);
+    expect(result.perWrite.storeCommands?.todoPath).toBeGreaterThan(0);
+    expect(result.perWrite.storeCommands.byCommand).toHaveProperty(['insert todos']);
+    expect(result.perWrite.redisCommands?.all).toBeGreaterThan(0);
+    expect(result.perWrite.cpuMs.backends).toBeGreaterThan(0);
   });
 
-  it('when the REST list, REST create and GraphQL page run at fixed concurrency through Caddy and direct, then no request fails', async () => {
+  it('when the REST list, REST create and GraphQL page run at fixed concurrency through Caddy and direct, then no request fails and the store commands of each request are counted, some for each create', async () => {
     const [reader, ...writers] = accounts;
     await seedTodos(cluster.urls.public, reader.tokens[0], 25);
     const results = await runHttp({
@@ -62,12 +73,17 @@ describe('bench smoke', () => {
       connections: 5,
       amount: 60,
       warmupS: 0,
+      meter: (pids: Record<string, number>) => openWindow(cluster, { pids }),
       log: () => undefined,
     });
 
     for (const [endpoint, r] of Object.entries<any>(results)) {
       for (const via of ['caddy', 'direct']) {
         expect({ endpoint, via, requests: r[via].requests, errors: r[via].errors, non2xx: r[via].non2xx, sample: r[via].sample }).toEqual({ endpoint, via, requests: 60, errors: 0, non2xx: 0, sample: [] });
+        // The store commands were counted for every request, and each create made some (a read
+        // may be answered without one).
+        const commands = r[via].perRequest?.storeCommands;
+        expect({ endpoint, via, counted: typeof commands?.todoPath === 'number', writes: endpoint === 'rest-create' ? commands?.todoPath > 0 : null }).toEqual({ endpoint, via, counted: true, writes: endpoint === 'rest-create' ? true : null });
       }
     }
   });
