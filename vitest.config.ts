@@ -11,6 +11,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['backend/test/unit/**/*.test.ts'], environment: 'node', env: { LOG_LEVEL: 'error' } },
       },
       {
+        // The SDK (packages/client) against an in-memory server: no network, no timers unless faked.
+        test: { name: 'client', include: ['packages/client/test/**/*.test.ts'], environment: 'node' },
+      },
+      {
         test: {
           name: 'integration',
           include: ['backend/test/integration/**/*.test.ts'],

@@ -1,9 +1,18 @@
 import type { SyncResult, Todo, TodoChange } from '@cobalt/contract';
 
+/** What a replica keeps across restarts: the state at `lastSeq`, which the next sync starts from. */
+export interface ReplicaSnapshot {
+  lastSeq: number;
+  todos: Todo[];
+}
+
+/** How each live event turned out: `fresh` false when its seq was already applied and it was dropped. */
+export type LiveEventListener = (event: TodoChange, fresh: boolean) => void;
+
 /**
  * The client side of the sync protocol (docs/API.md, section 7, "Client algorithm"): the user's
  * todos as the server last told them, however the news arrived (live event, sync answer, the
- * result of our own write, or a first page load).
+ * answer to our own write, or a snapshot kept from an earlier run).
  *
  * - Changes are applied by `version`, never by arrival order, and a deleted id stays deleted, so
  *   applying anything twice, late or out of order is harmless.
@@ -23,6 +32,8 @@ export class TodoReplica {
   private syncing = false;
   private buffered: TodoChange[] = [];
   private syncedOnce = false;
+
+  constructor(private readonly onLiveEvent?: LiveEventListener) {}
 
   /** Every change up to this number is reflected here: the `since` of the next sync. */
   get lastSeq(): number {
@@ -55,6 +66,11 @@ export class TodoReplica {
     return true;
   }
 
+  /** Whether the server said this todo was deleted (ids are never reused). */
+  isDeleted(id: string): boolean {
+    return this.deletedIds.has(id);
+  }
+
   applyDeletion(id: string): boolean {
     this.deletedIds.add(id);
     return this.todos.delete(id);
@@ -76,16 +92,32 @@ export class TodoReplica {
       this.buffered.push(event);
       return true;
     }
-    if (this.hasSeen(event.seq)) return false;
+    if (this.hasSeen(event.seq)) {
+      this.onLiveEvent?.(event, false);
+      return false;
+    }
     this.applyChange(event);
     this.see(event.seq);
+    this.onLiveEvent?.(event, true);
     return true;
   }
 
-  /** The first page load (GraphQL), used only until the first sync answer, which supersedes it. */
+  /** A first paint (a snapshot kept from the last run), used only until the first sync answer. */
   seed(todos: readonly Todo[]): void {
     if (this.syncedOnce) return;
     for (const todo of todos) this.applyTodo(todo);
+  }
+
+  /** The state kept from an earlier run: the next sync asks for what came after its `lastSeq`. */
+  restore(snapshot: ReplicaSnapshot): void {
+    this.todos.clear();
+    for (const todo of snapshot.todos) this.todos.set(todo.id, todo);
+    this.watermark = snapshot.lastSeq;
+    this.seenAbove.clear();
+  }
+
+  snapshot(): ReplicaSnapshot {
+    return { lastSeq: this.watermark, todos: this.list() };
   }
 
   /** Starts a sync: events are buffered from now on. Returns the `since` to send. */
@@ -119,9 +151,13 @@ export class TodoReplica {
     const events = this.buffered;
     this.buffered = [];
     for (const event of events) {
-      if (this.hasSeen(event.seq)) continue;
+      if (this.hasSeen(event.seq)) {
+        this.onLiveEvent?.(event, false);
+        continue;
+      }
       this.applyChange(event);
       this.see(event.seq);
+      this.onLiveEvent?.(event, true);
     }
   }
 

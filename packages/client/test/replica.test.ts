@@ -1,6 +1,6 @@
 import type { Todo } from '@cobalt/contract';
 import { describe, expect, it } from 'vitest';
-import { TodoReplica } from './todo-replica';
+import { TodoReplica } from '../src/replica.js';
 
 const todo = (id: string, version: number, title = `todo ${id} v${version}`): Todo => ({
   id: id.padStart(24, '0'),
