@@ -36,6 +36,17 @@ export default defineConfig({
         },
       },
       {
+        // The terminal client (packages/cli, built), spawned against the running cluster through Caddy.
+        test: {
+          name: 'cli',
+          include: ['tests/cli/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // The web app's component and unit tests: React in happy-dom, no server.
         extends: './frontend/vite.config.ts',
         test: {

@@ -7,7 +7,7 @@
 //   1. apt:    PostgreSQL server, Redis, Caddy, Prometheus + promtool, Chromium
 //   2. mongo:  `mongod` from PATH, else FerretDB v1.24.2 built into .tools/bin/ferretdb
 //   3. npm:    `npm ci` when node_modules is missing or older than package-lock.json
-//   4. build:  contract -> client SDK -> prisma generate -> backend -> frontend, each skipped when up to date
+//   4. build:  contract -> client SDK -> cli -> prisma generate -> backend -> frontend, each skipped when up to date
 //
 // Also importable: `import { setup } from './setup.mjs'` (used by scripts/cluster.mjs).
 import { spawnSync } from 'node:child_process';
@@ -257,6 +257,12 @@ export async function setup(opts = {}) {
         inputs: [join(root, 'packages', 'client', 'src'), join(root, 'packages', 'client', 'package.json'), join(root, 'packages', 'client', 'tsconfig.json'), base, lockInput, contractOut],
         output: clientOut,
         cmd: ['npm', ['run', 'build', '-w', 'packages/client']],
+      },
+      {
+        name: 'cli',
+        inputs: [join(root, 'packages', 'cli', 'src'), join(root, 'packages', 'cli', 'package.json'), join(root, 'packages', 'cli', 'tsconfig.json'), base, lockInput, clientOut],
+        output: join(root, 'packages', 'cli', 'dist', 'main.js'),
+        cmd: ['npm', ['run', 'build', '-w', 'packages/cli']],
       },
       {
         name: 'prisma',

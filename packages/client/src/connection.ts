@@ -18,6 +18,8 @@ export interface ConnectionEvents {
   lost: { reason: string };
   /** Every server event, as it arrives. */
   event: ServerEvent;
+  /** A connection attempt failed: refused by the server (`code`) or the server could not be reached. */
+  failed: { code?: string; message: string };
 }
 
 export interface ConnectionOptions {
@@ -129,6 +131,7 @@ export class Connection {
       case 'disconnect':
         return this.onDisconnect(signal.reason);
       case 'connect_error':
+        this.events.emit('failed', { code: signal.data?.code, message: signal.message });
         return this.onConnectError(signal.data?.code);
       case 'reconnect_attempt':
         if (this.running && !this.offline) this.statusValue.set({ state: 'reconnecting', attempt: signal.attempt });
