@@ -142,6 +142,30 @@ export class Auth {
     this.install(stored);
   }
 
+  /**
+   * Cookie mode: takes up a session this browser holds only as its refresh cookie (it signed in
+   * before its session was kept in storage, or the storage was cleared). Resolves false when
+   * there is none; rejects with `NETWORK` when the server could not be asked.
+   */
+  async resumeFromCookie(): Promise<boolean> {
+    if (this.stored) return true;
+    if (this.options.mode !== 'cookie') return false;
+    const epoch = this.epoch;
+    let token: string;
+    try {
+      token = (await this.options.http.request<{ accessToken: string }>('/api/auth/refresh', { method: 'POST', webClient: true })).accessToken;
+    } catch (error) {
+      if (isRefusal(toCobaltError(error))) return false;
+      throw error;
+    }
+    const user = await this.options.http.request<User>('/api/me', { token });
+    if (epoch !== this.epoch || this.stored) return this.stored !== null;
+    const stored = { user, sessionId: readAccessClaims(token).sid };
+    await this.writeStored(stored);
+    this.install(stored, token);
+    return true;
+  }
+
   /** Stops timers and tab messages; the session stays stored. */
   close(): void {
     clearTimeout(this.timer);

@@ -134,6 +134,14 @@ export class CobaltClient {
     await this.ending;
   }
 
+  /**
+   * Browsers (cookie mode): signs in with the refresh cookie alone, for a session that storage does
+   * not know (signed in before it was kept, or storage cleared). False when there is none.
+   */
+  resumeSession(): Promise<boolean> {
+    return this.authCore.resumeFromCookie();
+  }
+
   /** A valid access token, for calls the SDK does not wrap (REST, GraphQL). */
   accessToken(): Promise<string> {
     return this.authCore.accessToken();

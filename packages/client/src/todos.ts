@@ -339,7 +339,9 @@ export class TodoScope {
         items.delete(mutation.todoId);
       }
     }
-    for (const item of items.values()) this.titles.set(item.id, item.title);
+    // The title a todo is known by elsewhere (the server's), for messages about it; ours while only we know it.
+    for (const item of items.values()) if (!this.titles.has(item.id) || !item.pending) this.titles.set(item.id, item.title);
+    for (const todo of this.replica.list()) this.titles.set(todo.id, todo.title);
     this.stateValue.set({ ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size });
   }
 }
