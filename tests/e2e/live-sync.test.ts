@@ -6,6 +6,7 @@ import {
   connectedInstance,
   connectionState,
   deleteTodo,
+  landOnAnotherInstance,
   newAccount,
   register,
   renameTodo,
@@ -27,21 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/**
- * Opens (or reloads) `page` until its socket sits on another instance than `other`. Caddy pins
- * a browser to one instance with the `cobalt_lb` cookie, so the cookie is dropped before each try.
- */
-async function landOnAnotherInstance(device: Device, page: Page, other: string): Promise<string> {
-  for (let attempt = 1; attempt <= 25; attempt++) {
-    await device.context.clearCookies({ name: 'cobalt_lb' });
-    if (attempt === 1) await page.goto('/');
-    else await page.reload();
-    const instance = await connectedInstance(page);
-    if (instance !== other) return instance;
-  }
-  throw new Error(`every try landed on ${other}`);
-}
 
 /**
  * Does `action` in the `actor` tab and expects `expected` in the `watcher` tab within a second,
