@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CLI = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'dist', 'main.js');
+/** The built terminal client (the suite runs from the repository root, as `npm test` does). */
+export const CLI = join(process.cwd(), 'packages', 'cli', 'dist', 'main.js');
 
 export interface CliResult {
   code: number | null;

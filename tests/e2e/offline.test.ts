@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,7 +19,7 @@ import {
   waitForTodos,
   type ShownTodo,
 } from './support/app';
-import { launchBrowser, newDevice, newTab, step, waitUntil } from './support/browser';
+import { launchBrowser, launchPersistentDevice, newDevice, newTab, step, waitUntil } from './support/browser';
 import { pendingChanges, recordChanges, setDeviceOffline, waitForServiceWorker } from './support/sync';
 
 /** After reconnecting, another device must have each change within this long. */
@@ -183,5 +186,54 @@ describe('offline first in the browser', () => {
 
     await device.context.close();
     await other.context.close();
+  });
+
+  it('when the browser is closed while offline changes are unsent, then after a restart they are still shown as pending and are delivered once the network is back', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'cobalt-profile-'));
+    const other = await newDevice(browser);
+    const heard = recordChanges(other.page);
+    const account = newAccount('Restart');
+    try {
+      let device = await launchPersistentDevice(profile);
+      await step('sign in, go offline, add a todo, close the browser', { device }, async () => {
+        await register(device.page, account);
+        await addTodo(device.page, 'Before the restart');
+        await waitForTodos(device.page, [{ title: 'Before the restart', completed: false }], 5_000);
+        await waitForServiceWorker(device.page);
+        await setDeviceOffline(device.page, true);
+        await addTodo(device.page, 'Made offline, then the browser closed');
+        await waitUntil('1 pending', 5_000, async () => (await pendingChanges(device.page))?.includes('1 change not synced yet') ?? false);
+        await device.context.close();
+      });
+
+      device = await launchPersistentDevice(profile);
+      await step('the browser starts again, still offline: the todos and the pending change are there', { device }, async () => {
+        await device.context.setOffline(true);
+        await device.page.goto('/');
+        await todoHeading(device.page).waitFor({ timeout: 10_000 });
+        await waitForTodos(device.page, [
+          { title: 'Before the restart', completed: false },
+          { title: 'Made offline, then the browser closed', completed: false },
+        ], 5_000);
+        expect(await pendingChanges(device.page)).toContain('1 change not synced yet');
+      });
+
+      await step('back online, it goes out once and the other device has it', { device, other }, async () => {
+        await signIn(other.page, account);
+        await connectedInstance(other.page);
+        await device.context.setOffline(false);
+        await waitForTodos(other.page, [
+          { title: 'Before the restart', completed: false },
+          { title: 'Made offline, then the browser closed', completed: false },
+        ], 5_000);
+        await waitUntil('nothing pending', 5_000, async () => (await pendingChanges(device.page)) === null);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(heard.filter((e) => e.title === 'Made offline, then the browser closed').length).toBe(1);
+      });
+      await device.context.close();
+    } finally {
+      await other.context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -8,8 +8,9 @@ import { waitUntil } from './browser';
 
 /** The "N changes not synced yet" line, or null when everything is synced. */
 export async function pendingChanges(page: Page): Promise<string | null> {
-  const banner = page.getByTestId('pending-changes');
-  return (await banner.count()) ? banner.textContent() : null;
+  // One read, no waiting: the line may go away at any moment.
+  const [text] = await page.getByTestId('pending-changes').allTextContents();
+  return text ?? null;
 }
 
 /** Waits until the service worker controls the page: from then on the app opens without a network. */
