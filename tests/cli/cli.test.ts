@@ -130,6 +130,26 @@ describe('cobalt, the terminal client', () => {
     }
   });
 
+  it('when the kept session was signed out from another device, then the next run says so (exit 3), or signs in again when it has credentials', async () => {
+    const user = await registerUser(api, 'cli-revoked');
+    const configDir = newConfigDir();
+    const { env } = asUser(user, configDir);
+    expect((await cobalt(['login'], env)).code).toBe(0);
+    const sessions = (await api.get('/api/sessions', user.accessToken)).body as { id: string; device: string }[];
+    const cliSession = sessions.find((s) => s.device.startsWith('cobalt CLI on '));
+    expect(cliSession).toBeDefined();
+    expect((await api.del(`/api/sessions/${cliSession!.id}`, user.accessToken)).status).toBe(204);
+
+    const withoutCredentials = await cobalt(['ls'], { COBALT_CONFIG_DIR: configDir, COBALT_SERVER: cluster.publicUrl, COBALT_EMAIL: '', COBALT_PASSWORD: '' });
+    expect(withoutCredentials.code).toBe(3);
+    expect(withoutCredentials.stderr).toContain('Not signed in: the session ended. Run `cobalt login`.');
+
+    expect((await api.post('/api/todos', { title: 'Still mine' }, user.accessToken)).status).toBe(201);
+    const again = await cobalt(['ls', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject([{ title: 'Still mine' }]);
+  });
+
   it('when not signed in and no credentials are given, then it fails at once with exit code 3 and never prompts', async () => {
     const result = await cobalt(['ls'], { COBALT_CONFIG_DIR: newConfigDir(), COBALT_SERVER: cluster.publicUrl, COBALT_EMAIL: '', COBALT_PASSWORD: '' });
     expect(result.code).toBe(3);

@@ -70,7 +70,24 @@ export class Context {
    * server turns out to be unreachable (the first attempt fails), or the timeout passes. Changes
    * not sent yet stay kept for the next run.
    */
-  reachServer(): Promise<Reach> {
+  async reachServer(): Promise<Reach> {
+    const reach = await this.waitForServer();
+    // The server refused the kept session (it was signed out elsewhere, or expired): say so, not "offline".
+    const state = this.client.authState.get();
+    if (state.status === 'signed-out') {
+      // Unattended runs sign in again with the credentials they were given, and carry on.
+      const { email, password } = this.options.credentials;
+      if (email && password) {
+        await this.client.signIn({ email, password });
+        return this.waitForServer();
+      }
+      const why = state.reason === 'revoked' ? 'this device was signed out from another device' : 'the session ended';
+      throw new CliError(`Not signed in: ${why}. Run \`cobalt login\`.`, EXIT.signedOut);
+    }
+    return reach;
+  }
+
+  private waitForServer(): Promise<Reach> {
     const { client } = this;
     const done = () => client.todos.state.get().synced && client.pendingCount === 0;
     if (done()) return Promise.resolve('synced');
