@@ -172,10 +172,14 @@ export class OutboxSender {
       case 'reject':
         this.hooks.settle({ type: 'rejected', mutation, error });
         return this.done(mutation);
-      case 'refresh':
-        this.hooks.retrying?.({ mutation, error, attempt, delayMs: 0 });
+      case 'refresh': {
+        // A fresh token first; the back-off still applies, so a server that keeps refusing is not hammered.
+        const delayMs = this.backoff(attempt);
+        this.notBefore.set(mutation.id, this.now() + delayMs);
+        this.hooks.retrying?.({ mutation, error, attempt, delayMs });
         await this.refresh().catch(() => undefined);
         return this.pump();
+      }
       case 'retry': {
         if (!this.connection.isReady) {
           // Goes out again after the next connection's sync.

@@ -80,6 +80,22 @@ describe('auth', () => {
     expect(server.requests.filter((r) => r.event === 'auth:refresh')).toHaveLength(1);
   });
 
+  it('when a change is refused as UNAUTHENTICATED, then the token is refreshed and the change sent again with the same id', async () => {
+    const server = new FakeCobaltServer();
+    const auth = fakeAuthServer(server.userId);
+    let refusals = 1;
+    server.refuseRequests((event) => (event === 'todo:create' && refusals-- > 0 ? { code: 'UNAUTHENTICATED', message: 'Access token expired' } : null));
+    const { client, settled } = await startDevice(server, { options: { fetch: auth.fetch, outbox: { retryBaseMs: 1, retryMaxMs: 2 } } });
+    await client.todos.create('After a refresh');
+    await settle(20);
+
+    const keys = server.requests.filter((r) => r.event === 'todo:create').map((r) => (r.payload as { clientMutationId: string }).clientMutationId);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(auth.refreshes()).toBe(1);
+    expect(settled).toMatchObject([{ type: 'confirmed' }]);
+  });
+
   it('when the server refuses the refresh, then the session ends as expired and the unsent changes stay kept for the next sign-in', async () => {
     const server = new FakeCobaltServer();
     const auth = fakeAuthServer(server.userId);
