@@ -11,6 +11,10 @@ export default defineConfig({
         test: { name: 'unit', include: ['backend/test/unit/**/*.test.ts'], environment: 'node', env: { LOG_LEVEL: 'error' } },
       },
       {
+        // The SDK (packages/client) against an in-memory server: no network, no timers unless faked.
+        test: { name: 'client', include: ['packages/client/test/**/*.test.ts'], environment: 'node' },
+      },
+      {
         test: {
           name: 'integration',
           include: ['backend/test/integration/**/*.test.ts'],
@@ -27,6 +31,17 @@ export default defineConfig({
           include: ['tests/cluster/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The terminal client (packages/cli, built), spawned against the running cluster through Caddy.
+        test: {
+          name: 'cli',
+          include: ['tests/cli/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
         },

@@ -7,7 +7,7 @@
 //   1. apt:    PostgreSQL server, Redis, Caddy, Prometheus + promtool, Chromium
 //   2. mongo:  `mongod` from PATH, else FerretDB v1.24.2 built into .tools/bin/ferretdb
 //   3. npm:    `npm ci` when node_modules is missing or older than package-lock.json
-//   4. build:  contract -> prisma generate -> backend -> frontend, each skipped when up to date
+//   4. build:  contract -> client SDK -> cli -> prisma generate -> backend -> frontend, each skipped when up to date
 //
 // Also importable: `import { setup } from './setup.mjs'` (used by scripts/cluster.mjs).
 import { spawnSync } from 'node:child_process';
@@ -242,6 +242,7 @@ export async function setup(opts = {}) {
     const lockInput = join(root, 'package-lock.json');
     const base = join(root, 'tsconfig.base.json');
     const contractOut = join(root, 'packages', 'contract', 'dist', 'index.js');
+    const clientOut = join(root, 'packages', 'client', 'dist', 'index.js');
     const schema = join(root, 'backend', 'prisma', 'schema.prisma');
     const prismaOut = prismaOutput(schema);
     const steps = [
@@ -250,6 +251,18 @@ export async function setup(opts = {}) {
         inputs: [join(root, 'packages', 'contract'), base, lockInput],
         output: contractOut,
         cmd: ['npm', ['run', 'build', '-w', 'packages/contract']],
+      },
+      {
+        name: 'client',
+        inputs: [join(root, 'packages', 'client', 'src'), join(root, 'packages', 'client', 'package.json'), join(root, 'packages', 'client', 'tsconfig.json'), base, lockInput, contractOut],
+        output: clientOut,
+        cmd: ['npm', ['run', 'build', '-w', 'packages/client']],
+      },
+      {
+        name: 'cli',
+        inputs: [join(root, 'packages', 'cli', 'src'), join(root, 'packages', 'cli', 'package.json'), join(root, 'packages', 'cli', 'tsconfig.json'), base, lockInput, clientOut],
+        output: join(root, 'packages', 'cli', 'dist', 'main.js'),
+        cmd: ['npm', ['run', 'build', '-w', 'packages/cli']],
       },
       {
         name: 'prisma',
@@ -267,7 +280,7 @@ export async function setup(opts = {}) {
       },
       {
         name: 'frontend',
-        inputs: [join(root, 'frontend', 'src'), join(root, 'frontend', 'public'), join(root, 'frontend', 'index.html'), join(root, 'frontend', 'vite.config.ts'), join(root, 'frontend', 'tsconfig.json'), join(root, 'frontend', 'package.json'), lockInput, contractOut],
+        inputs: [join(root, 'frontend', 'src'), join(root, 'frontend', 'public'), join(root, 'frontend', 'index.html'), join(root, 'frontend', 'vite.config.ts'), join(root, 'frontend', 'tsconfig.json'), join(root, 'frontend', 'package.json'), lockInput, contractOut, clientOut],
         output: join(root, 'frontend', 'dist', 'index.html'),
         cmd: ['npm', ['run', 'build', '-w', 'frontend']],
       },

@@ -11,6 +11,7 @@ import { createUserRepository } from './components/auth/data-access/user-reposit
 import { createAuthRouter } from './components/auth/entry-points/rest.js';
 import { createHealthChecks } from './components/health/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
+import { registerPresenceHandlers } from './components/presence/entry-points/socket.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
 import { migrateLegacyTodos } from './components/todos/data-access/legacy-todos.js';
 import { enforceTodoRetention } from './components/todos/data-access/todo-retention.js';
@@ -158,6 +159,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);
   registerTodoSocketHandlers(io, todos, metrics, socketLimiter);
+  registerPresenceHandlers(io, metrics, socketLimiter);
 
   return {
     httpServer,

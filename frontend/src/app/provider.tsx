@@ -1,19 +1,15 @@
-import { ApolloProvider } from '@apollo/client/react';
 import { useEffect, type ReactNode } from 'react';
 import { BrowserRouter } from 'react-router';
 import { Notifications } from '../components/ui/notifications';
-import { apolloClient } from '../lib/apollo-client';
 import { clearNotifications } from '../lib/notifications';
 import { session } from '../lib/session';
 
-/** Forgets everything the last user saw once the session ends. */
+/** Forgets the messages the last user saw once the session ends (the SDK forgets their data). */
 function useForgetOnSignOut() {
   useEffect(
     () =>
       session.state.subscribe(() => {
-        if (session.state.getSnapshot().status !== 'signed-out') return;
-        clearNotifications();
-        void apolloClient.clearStore();
+        if (session.state.getSnapshot().status === 'signed-out') clearNotifications();
       }),
     [],
   );
@@ -22,11 +18,9 @@ function useForgetOnSignOut() {
 export function AppProviders({ children }: { children: ReactNode }) {
   useForgetOnSignOut();
   return (
-    <ApolloProvider client={apolloClient}>
-      <BrowserRouter>
-        {children}
-        <Notifications />
-      </BrowserRouter>
-    </ApolloProvider>
+    <BrowserRouter>
+      {children}
+      <Notifications />
+    </BrowserRouter>
   );
 }

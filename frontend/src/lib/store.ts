@@ -34,3 +34,8 @@ export function createStore<T>(initial: T): WritableStore<T> {
 export function useStore<T>(store: ReadableStore<T>): T {
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
 }
+
+/** An SDK observable (`get` + `subscribe`) as React state. */
+export function useObservable<T>(observable: { get(): T; subscribe(listener: () => void): () => void }): T {
+  return useSyncExternalStore(observable.subscribe, observable.get, observable.get);
+}

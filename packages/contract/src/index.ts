@@ -121,6 +121,11 @@ export interface ServerToClientEvents {
    * SYNC_HINT_JITTER_MS so that thousands of clients do not all ask at once.
    */
   'sync:required': (payload: { reason: 'fanout_resumed' }) => void;
+  /**
+   * A socket of the user connected or disconnected somewhere in the cluster. Sent only to sockets
+   * that asked with `presence:watch`; they ask again for the current list.
+   */
+  'presence:changed': (payload: { sessionId: string }) => void;
 }
 
 /** Longest random pause before a client answers `sync:required` with `sync`. */
@@ -144,7 +149,25 @@ export interface ClientToServerEvents {
    * close) and must reconnect with a fresh token.
    */
   'auth:refresh': (payload: { token: string }, ack: Ack<{ expiresAt: string }>) => void;
+  /**
+   * Answers the sessions of the user that have a socket connected now, on any instance, and
+   * subscribes this socket to `presence:changed` until it disconnects.
+   */
+  'presence:watch': (payload: Record<string, never>, ack: Ack<Presence>) => void;
 }
+
+/** Which of the user's sessions have a live socket now, anywhere in the cluster. */
+export interface Presence {
+  online: string[];
+}
+
+/**
+ * The id a create with a `clientMutationId` gives its todo: the first 24 hexadecimal characters of
+ * SHA-256(`todo:<userId>:<clientMutationId>`). Every attempt with that key makes the same todo, so a
+ * client knows the id of a todo it created while offline, before the server has seen it.
+ */
+export const keyedTodoIdInput = (userId: string, clientMutationId: string): string => `todo:${userId}:${clientMutationId}`;
+export const KEYED_TODO_ID_LENGTH = 24;
 
 /** The events of a user's change feed, as broadcast to that user's sockets. */
 export type TodoChangeEvent = TodoChange['type'];

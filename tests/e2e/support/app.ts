@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { waitUntil } from './browser';
+import { waitUntil, type Device } from './browser';
 
 /**
  * What a person does in the web app, written once for the scenarios. Everything goes through
@@ -103,4 +103,19 @@ export function waitForTodos(page: Page, expected: ShownTodo[], timeoutMs: numbe
     error.message += ` (last seen: ${last})`;
     throw error;
   });
+}
+
+/**
+ * Opens (or reloads) `page` until its socket sits on another instance than `other`. Caddy pins
+ * a browser to one instance with the `cobalt_lb` cookie, so the cookie is dropped before each try.
+ */
+export async function landOnAnotherInstance(device: Device, page: Page, other: string): Promise<string> {
+  for (let attempt = 1; attempt <= 25; attempt++) {
+    await device.context.clearCookies({ name: 'cobalt_lb' });
+    if (attempt === 1) await page.goto('/');
+    else await page.reload();
+    const instance = await connectedInstance(page);
+    if (instance !== other) return instance;
+  }
+  throw new Error(`every try landed on ${other}`);
 }

@@ -30,6 +30,18 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
+/**
+ * A browser with a profile on disk (`userDataDir`): closing it and launching it again on the same
+ * directory is a browser restart, with its cookies, IndexedDB and service worker kept.
+ */
+export async function launchPersistentDevice(userDataDir: string): Promise<Device> {
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, baseURL: appUrl(), viewport: { width: 1100, height: 800 } });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const log: string[] = [];
+  watch(page, log);
+  return { context, page, log };
+}
+
 export interface Device {
   context: BrowserContext;
   page: Page;

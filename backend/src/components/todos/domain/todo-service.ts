@@ -1,4 +1,4 @@
-import type { SyncResult, Todo, TodoChange, TodoPage } from '@cobalt/contract';
+import { KEYED_TODO_ID_LENGTH, keyedTodoIdInput, type SyncResult, type Todo, type TodoChange, type TodoPage } from '@cobalt/contract';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { notFound } from '../../../lib/app-error.js';
@@ -10,9 +10,9 @@ import { toTodo, type Head, type TodoStore } from '../data-access/todo-store.js'
 import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
 import type { Intent, TodoLog } from './todo-log.js';
 
-/** The todo id a keyed create gets: the same for every attempt with that key. */
+/** The todo id a keyed create gets: the same for every attempt with that key (the contract's rule, which clients follow offline). */
 export const keyedTodoId = (userId: string, clientMutationId: string): string =>
-  createHash('sha256').update(`todo:${userId}:${clientMutationId}`).digest('hex').slice(0, 24);
+  createHash('sha256').update(keyedTodoIdInput(userId, clientMutationId)).digest('hex').slice(0, KEYED_TODO_ID_LENGTH);
 
 /** A page as read at a head: valid while the user's head is that one. */
 export interface CachedPage {

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { thisDeviceName } from '../../../lib/device-name';
-import { requestJson } from '../../../lib/http';
-import { session, type WebAuthResult } from '../../../lib/session';
+import { session } from '../../../lib/session';
 import { emailSchema } from './sign-in';
 
 /** The server's rules (docs/API.md, section 4), checked here first so mistakes show at once. */
@@ -18,7 +16,5 @@ export const registerInputSchema = z.object({
 export type RegisterInput = z.input<typeof registerInputSchema>;
 
 export async function register(input: RegisterInput): Promise<void> {
-  const account = registerInputSchema.parse(input);
-  const result = await requestJson<WebAuthResult>('/api/auth/register', { method: 'POST', body: { ...account, device: thisDeviceName() }, webClient: true });
-  session.begin(result);
+  await session.register(registerInputSchema.parse(input));
 }

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { thisDeviceName } from '../../../lib/device-name';
-import { requestJson } from '../../../lib/http';
-import { session, type WebAuthResult } from '../../../lib/session';
+import { session } from '../../../lib/session';
 
 export const emailSchema = z
   .string()
@@ -20,7 +18,5 @@ export type SignInInput = z.input<typeof signInInputSchema>;
 
 /** Signs in; the session starts in this tab and the refresh token lands in the HttpOnly cookie. */
 export async function signIn(input: SignInInput): Promise<void> {
-  const credentials = signInInputSchema.parse(input);
-  const result = await requestJson<WebAuthResult>('/api/auth/login', { method: 'POST', body: { ...credentials, device: thisDeviceName() }, webClient: true });
-  session.begin(result);
+  await session.signIn(signInInputSchema.parse(input));
 }

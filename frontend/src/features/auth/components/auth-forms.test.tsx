@@ -47,10 +47,13 @@ async function fillRegister(user: User, { name = 'Ada', email = 'ada@example.com
   await user.click(screen.getByRole('button', { name: 'Create account' }));
 }
 
-beforeEach(() => session.end(null));
-afterEach(() => {
+beforeEach(async () => {
+  await session.start();
+  await session.signOut();
+});
+afterEach(async () => {
+  await session.signOut();
   vi.unstubAllGlobals();
-  session.end(null);
 });
 
 describe('SignInForm', () => {

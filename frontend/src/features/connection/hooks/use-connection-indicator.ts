@@ -1,5 +1,4 @@
-import type { ConnectionStatus } from '../../../lib/live-connection';
-import { useConnectionStatus } from '../../../lib/live-connection-context';
+import { useConnectionStatus, type ConnectionStatus } from '../../../lib/connection';
 
 export interface ConnectionIndicator {
   tone: 'live' | 'pending' | 'offline' | 'off';

@@ -1,20 +1,40 @@
-import { gql, type TypedDocumentNode } from '@apollo/client';
-import { useQuery } from '@apollo/client/react';
 import type { Session } from '@cobalt/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { cobalt } from '../../../lib/cobalt';
 
-export const SESSIONS_QUERY: TypedDocumentNode<{ sessions: Session[] }, Record<string, never>> = gql`
-  query Sessions {
-    sessions {
-      id
-      device
-      createdAt
-      lastSeenAt
-      current
+export interface SessionsQuery {
+  data: Session[] | null;
+  error: unknown;
+  loading: boolean;
+  refetch: () => Promise<void>;
+}
+
+/** The user's active sessions (REST), oldest first; `current` marks this device's. */
+export function useSessions(): SessionsQuery {
+  const [data, setData] = useState<Session[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const latest = useRef(0);
+
+  const refetch = useCallback(async () => {
+    const mine = ++latest.current;
+    setLoading(true);
+    try {
+      const sessions = await cobalt.sessions.list();
+      if (mine === latest.current) {
+        setData(sessions);
+        setError(null);
+      }
+    } catch (err) {
+      if (mine === latest.current) setError(err);
+    } finally {
+      if (mine === latest.current) setLoading(false);
     }
-  }
-`;
+  }, []);
 
-/** The user's active sessions, oldest first; `current` marks this device's. */
-export function useSessions() {
-  return useQuery(SESSIONS_QUERY, { fetchPolicy: 'cache-and-network' });
+  useEffect(() => {
+    void refetch();
+  }, [refetch]);
+
+  return { data, error, loading, refetch };
 }

@@ -1,21 +1,19 @@
 import { useEffect, useRef } from 'react';
-import { useLiveConnection } from '../../../lib/live-connection-context';
+import { cobalt } from '../../../lib/cobalt';
 
 /** Calls `onChange` when a session of the user starts or ends anywhere, and after a reconnect. */
 export function useSessionEvents(onChange: () => void): void {
-  const { socket } = useLiveConnection();
   const latest = useRef(onChange);
   latest.current = onChange;
 
   useEffect(() => {
-    const handler = () => latest.current();
-    socket.on('session:created', handler);
-    socket.on('session:revoked', handler);
-    socket.io.on('reconnect', handler);
+    const offEvents = cobalt.connection.events.on('event', (event) => {
+      if (event.name === 'session:created' || event.name === 'session:revoked') latest.current();
+    });
+    const offReady = cobalt.connection.events.on('ready', () => latest.current());
     return () => {
-      socket.off('session:created', handler);
-      socket.off('session:revoked', handler);
-      socket.io.off('reconnect', handler);
+      offEvents();
+      offReady();
     };
-  }, [socket]);
+  }, []);
 }

@@ -2,12 +2,12 @@ import { TITLE_MAX_LENGTH } from '@cobalt/contract';
 import { useId, useState, type FormEvent } from 'react';
 import { Button } from '../../../components/ui/button';
 import { PlusIcon } from '../../../components/ui/icons';
-import { todoTitleSchema } from '../api/create-todo';
+import { todoTitleSchema } from '../api/todo-title';
 import styles from './new-todo-form.module.css';
 
 export const NEW_TODO_INPUT_ID = 'new-todo';
 
-/** The "what needs doing?" line. Clears at once; puts the text back if the server refuses it. */
+/** The "what needs doing?" line. Clears at once; puts the text back if the change could not be kept. */
 export function NewTodoForm({ onAdd }: { onAdd: (title: string) => Promise<boolean> }) {
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);

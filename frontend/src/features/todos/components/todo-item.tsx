@@ -31,7 +31,6 @@ export function TodoItem({ item, onToggle, onRename, onRemove }: TodoItemProps) 
   const quoted = `“${item.title}”`;
 
   const startEditing = () => {
-    if (item.unsaved) return;
     setDraft(item.title);
     setProblem(null);
   };
@@ -71,7 +70,6 @@ export function TodoItem({ item, onToggle, onRename, onRemove }: TodoItemProps) 
           type="checkbox"
           className={styles.checkbox}
           checked={item.completed}
-          disabled={item.unsaved}
           aria-label={`Mark ${quoted} as done`}
           onChange={() => onToggle(item.id)}
           data-focus-target
@@ -108,19 +106,19 @@ export function TodoItem({ item, onToggle, onRename, onRemove }: TodoItemProps) 
 
       <span className={styles.status} aria-live="polite">
         {item.saving && (
-          <>
+          <span className={styles.pendingMark} title="Not synced yet: it goes out as soon as the connection is back" data-testid="todo-pending">
             <Spinner />
-            <span className="sr-only">Saving {quoted}</span>
-          </>
+            <span className="sr-only">{quoted} not synced yet</span>
+          </span>
         )}
       </span>
 
       {!editing && (
         <span className={styles.actions}>
-          <IconButton ref={editButton} label={`Edit ${quoted}`} onClick={startEditing} disabled={item.unsaved}>
+          <IconButton ref={editButton} label={`Edit ${quoted}`} onClick={startEditing}>
             <PencilIcon size={18} />
           </IconButton>
-          <IconButton label={`Delete ${quoted}`} tone="danger" onClick={remove} disabled={item.unsaved}>
+          <IconButton label={`Delete ${quoted}`} tone="danger" onClick={remove}>
             <TrashIcon size={18} />
           </IconButton>
         </span>

@@ -18,7 +18,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 
 export function TodoPage({ filter }: { filter: TodoFilter }) {
   const store = useTodoStore();
-  const { phase, items } = useTodoList();
+  const { phase, items, pendingCount } = useTodoList();
   const visible = filterTodos(items, filter);
   const active = items.filter((item) => !item.completed).length;
   const completed = items.length - active;
@@ -31,6 +31,12 @@ export function TodoPage({ filter }: { filter: TodoFilter }) {
         <div className={styles.toolbar}>
           <TodoFilters counts={{ all: items.length, active, completed }} />
         </div>
+
+        {pendingCount > 0 && (
+          <p className={styles.pending} role="status" data-testid="pending-changes">
+            {plural(pendingCount, 'change', 'changes')} not synced yet. {pendingCount === 1 ? 'It goes' : 'They go'} out as soon as the connection is back.
+          </p>
+        )}
 
         {phase === 'unavailable' && (
           <div className={styles.notice}>

@@ -1,123 +1,66 @@
-import type { SyncResult, Todo, TodoChange, UpdateTodoInput } from '@cobalt/contract';
-import { describeError, toApiError } from '../../../lib/api-error';
+import type { CobaltClient, ConnectionStatus, SettledMutation, TodoListState as SdkListState } from '@cobalt/client';
+import type { Todo } from '@cobalt/contract';
+import { describeError } from '../../../lib/api-error';
 import { createStore } from '../../../lib/store';
-import { TodoReplica } from './todo-replica';
-
-/** How the store reaches the server (GraphQL in the app, a fake in tests). */
-export interface TodoGateway {
-  list(): Promise<Todo[]>;
-  create(title: string): Promise<Todo>;
-  update(input: UpdateTodoInput): Promise<Todo>;
-  remove(id: string): Promise<void>;
-}
 
 export type TodoFilter = 'all' | 'active' | 'completed';
 
 export interface TodoItem extends Todo {
-  /** A change of ours to this todo is on its way to the server. */
+  /** A change made here to this todo has not reached the server yet. */
   saving: boolean;
-  /** Created here and not yet confirmed: it has no server id yet. */
+  /** Created here and not yet confirmed by the server. */
   unsaved: boolean;
 }
 
 export interface TodoListState {
   phase: 'loading' | 'ready' | 'unavailable';
   items: readonly TodoItem[];
+  /** Changes made on this device (any tab) that the server has not confirmed yet. */
+  pendingCount: number;
 }
 
-type PendingChange =
-  | { kind: 'create'; opId: number; tempId: string; title: string; createdAt: string; knownIds: ReadonlySet<string> }
-  | { kind: 'update'; opId: number; id: string; patch: Pick<UpdateTodoInput, 'title' | 'completed'> }
-  | { kind: 'delete'; opId: number; id: string };
-
-const CLEAR_CONCURRENCY = 4;
+/** What the store needs of the SDK client (a real one in the app and in tests, over a fake server there). */
+export type TodoClient = Pick<CobaltClient, 'todos' | 'connection' | 'on'>;
 
 const quote = (title: string) => `“${title.length > 60 ? `${title.slice(0, 57)}…` : title}”`;
 
 /**
- * The todo list as the user sees it: the server's state (a `TodoReplica`) with this tab's
- * unconfirmed changes laid over it. A change shows at once; when the server confirms it, its
- * answer is applied like any other news; when the server refuses it, the overlay is dropped (the
- * rollback) and `report` tells the user why.
+ * The todo list as the screens see it, over the SDK: the server's state with this device's
+ * unsent changes laid over it (pending), kept in IndexedDB so it is there offline and after a
+ * reload. A change is accepted offline as well as online; when the server later refuses one, or
+ * it lost to a deletion on another device, `report` says so.
  */
 export class TodoStore {
-  readonly state = createStore<TodoListState>({ phase: 'loading', items: [] });
-  private readonly replica = new TodoReplica();
-  private pending: PendingChange[] = [];
-  /** Writes to one todo go out one after another, so the server sees them in the order made. */
-  private readonly queues = new Map<string, Promise<unknown>>();
-  private nextOpId = 1;
-  private loaded = false;
-  private loadFailed = false;
+  readonly state = createStore<TodoListState>({ phase: 'loading', items: [], pendingCount: 0 });
+  private readonly unsubscribe: (() => void)[];
 
   constructor(
-    private readonly gateway: TodoGateway,
+    private readonly client: TodoClient,
     private readonly report: (message: string) => void,
-  ) {}
-
-  // Server → replica ---------------------------------------------------------------------------
-
-  /** First paint from a plain query, so the list does not wait for the live connection. */
-  async load(): Promise<void> {
-    try {
-      this.replica.seed(await this.gateway.list());
-      this.loaded = true;
-    } catch {
-      this.loadFailed = true;
-    }
+  ) {
+    this.unsubscribe = [
+      client.todos.subscribe(() => this.publish()),
+      client.connection.status.subscribe(() => this.publish()),
+      client.on('settled', (outcome) => this.onSettled(outcome)),
+    ];
     this.publish();
   }
 
-  receive(event: TodoChange): void {
-    if (this.replica.receive(event)) this.publish();
+  dispose(): void {
+    for (const off of this.unsubscribe) off();
   }
 
-  /** A seq was skipped by the live events (see TodoReplica): a sync is due if it stays so. */
-  get hasGap(): boolean {
-    return this.replica.hasGap;
-  }
-
-  beginSync(): number {
-    return this.replica.beginSync();
-  }
-
-  completeSync(result: SyncResult): void {
-    this.replica.completeSync(result);
-    this.publish();
-  }
-
-  abandonSync(): void {
-    this.replica.abandonSync();
-    this.publish();
-  }
-
-  get lastSeq(): number {
-    return this.replica.lastSeq;
-  }
-
-  // User actions -------------------------------------------------------------------------------
-
-  /** Adds a todo; resolves `false` when the server refused it. */
+  /** Adds a todo; resolves `false` when it could not even be kept (a rule broken, storage refused). */
   async add(rawTitle: string): Promise<boolean> {
     const title = rawTitle.trim();
     if (!title) return false;
-    const knownIds = new Set(this.replica.list().map((todo) => todo.id));
-    const change = this.begin({ kind: 'create', tempId: `local-${this.nextOpId}`, title, createdAt: new Date().toISOString(), knownIds });
-    try {
-      this.replica.applyTodo(await this.gateway.create(title));
-      return true;
-    } catch (error) {
-      this.report(`Couldn't add ${quote(title)}. ${describeError(error)}`);
-      return false;
-    } finally {
-      this.settle(change);
-    }
+    return this.attempt(`Couldn't add ${quote(title)}.`, () => this.client.todos.create(title));
   }
 
   toggle(id: string): Promise<boolean> {
     const item = this.find(id);
     if (!item) return Promise.resolve(false);
-    return this.update(item, { completed: !item.completed });
+    return this.attempt(`Couldn't update ${quote(item.title)}.`, () => this.client.todos.update(id, { completed: !item.completed }));
   }
 
   /** Renames a todo; an unchanged title sends nothing. */
@@ -125,27 +68,19 @@ export class TodoStore {
     const item = this.find(id);
     const title = rawTitle.trim();
     if (!item || !title || title === item.title) return Promise.resolve(false);
-    return this.update(item, { title });
+    return this.attempt(`Couldn't rename ${quote(item.title)}.`, () => this.client.todos.rename(id, title));
   }
 
-  async remove(id: string): Promise<boolean> {
+  remove(id: string): Promise<boolean> {
     const item = this.find(id);
-    if (!item || item.unsaved) return false;
-    const failure = await this.delete(item);
-    if (failure) this.report(`Couldn't delete ${quote(item.title)}. ${failure}`);
-    return !failure;
+    if (!item) return Promise.resolve(false);
+    return this.attempt(`Couldn't delete ${quote(item.title)}.`, () => this.client.todos.remove(id));
   }
 
   async clearCompleted(): Promise<void> {
-    const queue = this.state.getSnapshot().items.filter((item) => item.completed && !item.unsaved);
-    const failures: string[] = [];
-    const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        const failure = await this.delete(item);
-        if (failure) failures.push(failure);
-      }
-    };
-    await Promise.all(Array.from({ length: CLEAR_CONCURRENCY }, worker));
+    const done = this.state.getSnapshot().items.filter((item) => item.completed);
+    const results = await Promise.all(done.map((item) => this.client.todos.remove(item.id).then(() => null, (error: unknown) => describeError(error))));
+    const failures = results.filter((r): r is string => r !== null);
     if (failures.length) this.report(`Couldn't delete ${failures.length === 1 ? '1 completed todo' : `${failures.length} completed todos`}. ${failures[0]}`);
   }
 
@@ -155,98 +90,34 @@ export class TodoStore {
     return this.state.getSnapshot().items.find((item) => item.id === id);
   }
 
-  private async update(item: TodoItem, patch: Pick<UpdateTodoInput, 'title' | 'completed'>): Promise<boolean> {
-    if (item.unsaved) return false;
-    const change = this.begin({ kind: 'update', id: item.id, patch });
+  private async attempt(failure: string, change: () => Promise<unknown>): Promise<boolean> {
     try {
-      this.replica.applyTodo(await this.inOrder(item.id, () => this.gateway.update({ id: item.id, ...patch })));
+      await change();
       return true;
     } catch (error) {
-      if (toApiError(error).code === 'NOT_FOUND') {
-        this.replica.applyDeletion(item.id);
-        this.report(`${quote(item.title)} was deleted on another device, so your change was not saved.`);
-      } else {
-        this.report(`Couldn't update ${quote(item.title)}. ${describeError(error)}`);
-      }
+      this.report(`${failure} ${describeError(error)}`);
       return false;
-    } finally {
-      this.settle(change);
     }
   }
 
-  /** Deletes one todo; returns why it failed, or null. Already gone counts as done. */
-  private async delete(item: TodoItem): Promise<string | null> {
-    const change = this.begin({ kind: 'delete', id: item.id });
-    try {
-      await this.inOrder(item.id, () => this.gateway.remove(item.id));
-      this.replica.applyDeletion(item.id);
-      return null;
-    } catch (error) {
-      if (toApiError(error).code === 'NOT_FOUND') {
-        this.replica.applyDeletion(item.id);
-        return null;
-      }
-      return describeError(error);
-    } finally {
-      this.settle(change);
-    }
-  }
-
-  private inOrder<T>(id: string, write: () => Promise<T>): Promise<T> {
-    const result = (this.queues.get(id) ?? Promise.resolve()).then(write, write);
-    const tail = result.catch(() => undefined);
-    this.queues.set(id, tail);
-    void tail.then(() => {
-      if (this.queues.get(id) === tail) this.queues.delete(id);
-    });
-    return result;
-  }
-
-  private begin(change: DistributiveOmit<PendingChange, 'opId'>): PendingChange {
-    const pending = { ...change, opId: this.nextOpId++ } as PendingChange;
-    this.pending.push(pending);
-    this.publish();
-    return pending;
-  }
-
-  private settle(change: PendingChange): void {
-    this.pending = this.pending.filter((p) => p.opId !== change.opId);
-    this.publish();
+  /** The server's final word on a change made here: only refusals and conflicts are news. */
+  private onSettled(outcome: SettledMutation): void {
+    const title = quote(outcome.title ?? (outcome.mutation.kind === 'create' ? outcome.mutation.title : 'a todo'));
+    if (outcome.type === 'conflict') this.report(`${title} was deleted on another device, so your change was not saved.`);
+    else if (outcome.type === 'rejected') this.report(`The server refused your change to ${title}. ${describeError(outcome.error)}`);
   }
 
   private publish(): void {
-    const items = new Map<string, TodoItem>();
-    for (const todo of this.replica.list()) items.set(todo.id, { ...todo, saving: false, unsaved: false });
-    const created: TodoItem[] = [];
-    const claimed = new Set<string>();
-    for (const change of this.pending) {
-      if (change.kind === 'create') {
-        // The broadcast of our own new todo can beat the answer to the request. A todo with the
-        // same title that appeared since we sent it stands in for the placeholder, so it never
-        // shows twice; if it was someone else's after all, ours appears when its answer lands.
-        const arrived = [...items.values()].find((item) => item.title === change.title && !change.knownIds.has(item.id) && !claimed.has(item.id));
-        if (arrived) {
-          claimed.add(arrived.id);
-          items.set(arrived.id, { ...arrived, saving: true });
-        } else {
-          created.push({ id: change.tempId, title: change.title, completed: false, createdAt: change.createdAt, updatedAt: change.createdAt, version: 0, saving: true, unsaved: true });
-        }
-      } else if (change.kind === 'update') {
-        const item = items.get(change.id);
-        if (item) items.set(change.id, { ...item, ...change.patch, saving: true });
-      } else {
-        items.delete(change.id);
-      }
-    }
-    const known = this.loaded || this.replica.hasSynced;
+    const list: SdkListState = this.client.todos.state.get();
+    const status: ConnectionStatus = this.client.connection.status.get();
+    const unreachable = status.state === 'offline' || status.state === 'reconnecting';
     this.state.set({
-      phase: known ? 'ready' : this.loadFailed ? 'unavailable' : 'loading',
-      items: [...items.values(), ...created],
+      phase: list.ready ? 'ready' : unreachable ? 'unavailable' : 'loading',
+      items: list.items.map((item) => ({ ...item, saving: item.pending, unsaved: item.version === 0 })),
+      pendingCount: list.pendingCount,
     });
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export function filterTodos(items: readonly TodoItem[], filter: TodoFilter): TodoItem[] {
   if (filter === 'active') return items.filter((item) => !item.completed);

@@ -1,0 +1,52 @@
+/**
+ * A value that changes and a way to hear when it does. `get` + `subscribe` is the shape React's
+ * `useSyncExternalStore`, Svelte stores and plain callbacks all take, so no state library is needed.
+ */
+export interface Observable<T> {
+  get(): T;
+  /** Calls `listener` after every change; returns the unsubscribe. */
+  subscribe(listener: (value: T) => void): () => void;
+}
+
+export class Value<T> implements Observable<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+  constructor(private value: T) {}
+
+  get = (): T => this.value;
+
+  subscribe = (listener: (value: T) => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  set(next: T): void {
+    if (Object.is(next, this.value)) return;
+    this.value = next;
+    for (const listener of [...this.listeners]) listener(next);
+  }
+}
+
+/** Typed events: `Events` maps each name to its payload. */
+export class Emitter<Events extends object> {
+  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+
+  on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (payload: never) => void);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  emit<E extends keyof Events>(event: E, payload: Events[E]): void {
+    for (const listener of [...(this.listeners.get(event) ?? [])]) {
+      // One listener's failure must not keep the news from the others, nor break the SDK's own flow.
+      try {
+        (listener as (payload: Events[E]) => void)(payload);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
