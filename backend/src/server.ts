@@ -102,10 +102,17 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   });
   const notifier = createSocketNotifier(io, metrics);
 
+  const sessionRepository = createSessionRepository(db);
   const auth = createAuthService({
     users: createUserRepository(db),
-    sessions: createSessionRepository(db),
-    revocations: createRevocationList(redis, revocationFeed),
+    sessions: sessionRepository,
+    revocations: createRevocationList(redis, revocationFeed, {
+      recent: async () =>
+        (await sessionRepository.listRevokedSince(new Date(Date.now() - config.auth.accessTokenTtlSeconds * 1000))).map((s) => ({
+          sessionId: s.id,
+          until: (s.revokedAt?.getTime() ?? Date.now()) + config.auth.accessTokenTtlSeconds * 1000,
+        })),
+    }),
     notifier,
     metrics,
     settings: {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, registerUser } from '../support/http.js';
+import { apiClient, registerUser, waitForReady } from '../support/http.js';
+import { RedisProcess } from '../support/service-process.js';
+import { connectSocket } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /** A revoked session's access tokens stop working on every instance at once, not at their expiry. */
@@ -37,6 +39,30 @@ describe('session revocation across instances', () => {
       expect((await apiClient(c.url).get('/api/todos', phone.accessToken)).status).toBe(401);
     } finally {
       await c.stop();
+    }
+  });
+
+  it('when a session is revoked while Redis is away, then once Redis is back every instance refuses it, sockets included', { timeout: 40_000 }, async () => {
+    const redis = await RedisProcess.start();
+    const [c, d] = await Promise.all([startTestServer({ INSTANCE_ID: 'revoke-c', REDIS_URL: redis.url }), startTestServer({ INSTANCE_ID: 'revoke-d', REDIS_URL: redis.url })]);
+    try {
+      const apiC = apiClient(c.url);
+      const apiD = apiClient(d.url);
+      const user = await registerUser(apiC, 'revoke-outage');
+      const phone = (await apiC.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).body;
+      await redis.stop();
+      // Recorded in Postgres only: Redis cannot hear of it.
+      expect((await apiC.request('DELETE', `/api/sessions/${phone.sessionId}`, { token: user.accessToken })).status).toBe(204);
+      await redis.start();
+      expect(await waitForReady(apiD)).toBe(200);
+      expect((await apiD.get('/api/todos', phone.accessToken)).status).toBe(401);
+      await expect(connectSocket(d.url, phone.accessToken)).rejects.toThrow();
+      const laptop = await connectSocket(d.url, user.accessToken);
+      laptop.close();
+    } finally {
+      await c.stop();
+      await d.stop();
+      await redis.stop();
     }
   });
 });

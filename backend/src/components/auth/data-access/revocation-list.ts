@@ -9,14 +9,15 @@ const key = (sessionId: string) => `cobalt:revoked-session:${sessionId}`;
 /**
  * Revoked session ids, shared by all instances, kept as long as an access token can live.
  *
- * Every authenticated request asks it, so each instance keeps a mirror: loaded from Redis when its
- * subscription to the revocation channel is up, and kept current by that channel. While the
+ * Every authenticated request asks it, so each instance keeps a mirror: loaded when its
+ * subscription to the revocation channel is up (from Redis, and from the sessions' own store, which
+ * holds the revocations made while Redis was away), and kept current by that channel. While the
  * mirror is complete a check costs no round trip; while it is not (subscription down or
  * reloading) a check asks Redis. Fails open when Redis is unreachable: the token's signature and
  * expiry still hold, and sockets are checked against Postgres; revocations this instance already
  * knew still hold. docs/SECURITY.md states this trade-off.
  */
-export function createRevocationList(redis: Redis, subscriber?: Redis) {
+export function createRevocationList(redis: Redis, subscriber?: Redis, options: { recent?: () => Promise<{ sessionId: string; until: number }[]> } = {}) {
   /** Session id -> when its revocation stops mattering (its last access token has expired). */
   const mirror = new Map<string, number>();
   let complete = false;
@@ -43,6 +44,8 @@ export function createRevocationList(redis: Redis, subscriber?: Redis) {
         // none falls between the two.
         const entries = await redis.zrangebyscore(SORTED, Date.now(), '+inf', 'WITHSCORES');
         for (let i = 0; i < entries.length; i += 2) remember(entries[i]!, Number(entries[i + 1]));
+        // Revocations made while Redis was away never reached it; the sessions' own store has them all.
+        for (const { sessionId, until } of (await options.recent?.()) ?? []) remember(sessionId, until);
         complete = true;
       } catch (error) {
         logger.warn('revocation list: could not load; checking Redis on each request meanwhile', errorFields(error));
@@ -56,6 +59,11 @@ export function createRevocationList(redis: Redis, subscriber?: Redis) {
   }
 
   return {
+    /**
+     * Whether this instance's mirror holds every revocation that can still matter: then a session it
+     * does not list is not revoked, and no other store needs asking.
+     */
+    isComplete: (): boolean => complete,
     async add(sessionId: string, ttlSeconds: number): Promise<void> {
       const until = Date.now() + ttlSeconds * 1000;
       remember(sessionId, until);

@@ -123,8 +123,17 @@ export function createAuthService(deps: AuthDependencies) {
     },
 
     /** Stricter check for long-lived connections: the session must still exist in Postgres. */
+    /**
+     * A socket lives for hours on the token it connected with, so its session is checked in full:
+     * against the revocation mirror when it is complete (no round trip), else in Postgres, which a
+     * revocation always reaches, even one made while Redis was away.
+     */
     async authenticateConnection(accessToken: string): Promise<VerifiedToken> {
       const identity = verifyAccessToken(accessToken, settings);
+      if (revocations.isComplete()) {
+        if (await revocations.has(identity.sessionId)) throw new AppError('UNAUTHENTICATED', 'Session has been revoked');
+        return identity;
+      }
       const session = await sessions.findActive(identity.sessionId);
       if (!session || session.userId !== identity.userId) throw new AppError('UNAUTHENTICATED', 'Session has been revoked');
       return identity;
