@@ -23,7 +23,7 @@ import { registerTodoSocketHandlers } from './components/todos/entry-points/sock
 import { createGraphQLMiddleware } from './graphql/apollo.js';
 import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rate-limit.js';
-import { connectMongo } from './infra/mongo/connection.js';
+import { connectMongo, watchAvailability } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
@@ -123,7 +123,9 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     },
   });
+  const mongoAvailability = watchAvailability(mongo);
   const todoLog = createTodoLog({
+    storeAvailable: mongoAvailability.isUp,
     store: todoStore,
     lock: createUserLock({ redis, documents: todoStore.lockDocuments }),
     announce: (userId, change) => notifier.todoChanged(userId, change),
@@ -133,7 +135,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     config.pageCache.maxBytes > 0
       ? new LRUCache<string, CachedPage>({ maxSize: config.pageCache.maxBytes, sizeCalculation: (entry) => 200 + 320 * entry.page.items.length })
       : undefined;
-  const todos = createTodoService({ log: todoLog, store: todoStore, pages, maxSyncChanges: config.sync.maxChanges });
+  const todos = createTodoService({ log: todoLog, store: todoStore, pages, maxSyncChanges: config.sync.maxChanges, storeAvailable: mongoAvailability.isUp });
   const health = createHealthChecks({ db, mongo, redis, timeoutMs: config.health.timeoutMs });
   metrics.setDependencyProbe(async () => {
     const { checks } = await health.readiness();
@@ -191,6 +193,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       step('graphql stopped');
       stopLogRetention();
       stopTodoRetention();
+      mongoAvailability.stop();
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();

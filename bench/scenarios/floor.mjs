@@ -21,8 +21,9 @@ const DURABLE = { w: 'majority', j: true };
 
 /** The commands measured, in order; `kind` says what each stands for. */
 export const FLOOR_COMMANDS = [
-  { key: 'insertEntry', label: 'insert todo_log entry (string _id)', kind: 'write' },
-  { key: 'insertTodo', label: 'insert todo', kind: 'write' },
+  { key: 'createPair', label: 'insertMany [entry, todo] ordered (a create)', kind: 'write' },
+  { key: 'insertEntry', label: 'insert entry (string _id; an update or delete)', kind: 'write' },
+  { key: 'insertTodo', label: 'insert todo alone', kind: 'write' },
   { key: 'findAndModify', label: 'findAndModify {_id, userId, alive, seq $lt} $set/$inc', kind: 'write' },
   { key: 'listPage', label: 'find {userId, pb, alive} (list page bucket)', kind: 'read' },
   { key: 'syncBucket', label: 'find {userId, sb} (sync bucket)', kind: 'read' },
@@ -97,14 +98,15 @@ const todoOf = (userId, seq, pos, at) => ({
 /** Fresh scratch collections with the backend's indexes, `others` documents of other users in each, and the probed user's first 64 todos. */
 async function prepare(db, { others, pg }) {
   await db.dropDatabase();
-  const log = db.collection('todo_log');
+  // Entries and todos share one collection, as in backend/src/components/todos/data-access/todo-store.ts.
   const todos = db.collection('todos');
-  // The indexes of backend/src/components/todos/data-access/todo-model.ts.
-  await log.createIndex({ userId: 1, key: 1 }, { unique: true });
-  await log.createIndex({ userId: 1 });
-  await log.createIndex({ hour: 1 });
+  const log = todos;
+  // The indexes of backend/src/components/todos/data-access/todo-model.ts and todo-retention.ts.
   await todos.createIndex({ userId: 1, pb: 1 });
   await todos.createIndex({ userId: 1, sb: 1 });
+  await todos.createIndex({ userId: 1, key: 1 }, { unique: true, partialFilterExpression: { key: { $exists: true } } }).catch(() => todos.createIndex({ userId: 1, key: 1 }, { unique: true }));
+  await todos.createIndex({ hour: 1 });
+  await todos.createIndex({ deletedHour: 1 });
   const ginIndexes = pg ? await ginTwins(pg, DB) : null;
   const at = new Date();
   for (let done = 0; done < others; done += 1000) {
@@ -160,10 +162,17 @@ export async function runFloor({ cluster, sizes, n, warmup = 20, log }) {
       let pos = state.pos;
       const inserted = [];
       const commands = {
+        createPair: async () => {
+          seq++;
+          const at = new Date();
+          const doc = todoOf(USER, seq, pos, at);
+          await todos.insertMany([entryOf(USER, seq, doc._id.toHexString(), pos++, at), doc], { ordered: true, writeConcern: DURABLE });
+          inserted.push(doc._id);
+        },
         insertEntry: async () => {
           seq++;
           const at = new Date();
-          await entries.insertOne(entryOf(USER, seq, new ObjectId().toHexString(), pos, at), { writeConcern: DURABLE });
+          await entries.insertOne({ ...entryOf(USER, seq, new ObjectId().toHexString(), pos, at), kind: 'updated', pos: undefined }, { writeConcern: DURABLE });
         },
         insertTodo: async () => {
           const doc = todoOf(USER, seq, pos++, new Date());

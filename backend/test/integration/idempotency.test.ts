@@ -98,7 +98,7 @@ describe('idempotent writes', () => {
     const redis = new Redis(services.redisUrl);
     try {
       const at = new Date();
-      await mongo.collection('todo_log').insertOne({ _id: `${user.id}:${entry.seq}` as never, userId: user.id, at, hour: Math.floor(at.getTime() / 3_600_000), ...entry });
+      await mongo.collection('todos').insertOne({ _id: `${user.id}:${entry.seq}` as never, userId: user.id, at, hour: Math.floor(at.getTime() / 3_600_000), ...entry });
       await redis.set(`cobalt:lock:${user.id}`, 'a holder that died', 'PX', leaseMs);
     } finally {
       await mongo.close();

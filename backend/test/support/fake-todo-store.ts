@@ -37,11 +37,16 @@ export function fakeTodoStore() {
   const mine = (userId: string) => [...todos.values()].filter((t) => t.userId === userId);
 
   const store: Pick<TodoStore, 'appendEntry' | 'entryAt' | 'entryByKey' | 'dropEntry' | 'insertTodo' | 'applyChange' | 'findTodo' | 'findAlive' | 'pageBucket' | 'allAlive' | 'syncBucket' | 'recoverHead'> = {
-    async appendEntry(entry) {
+    async appendEntry(entry, todo) {
       track('appendEntry');
-      if (log.has(entry._id) || [...log.values()].some((e) => e.userId === entry.userId && e.key === entry.key)) return false;
+      if (log.has(entry._id) || [...log.values()].some((e) => e.userId === entry.userId && e.key === entry.key)) return 'taken';
       log.set(entry._id, copy(entry));
-      return true;
+      if (!todo) return 'stored';
+      track('insertTodo');
+      const id = todo._id.toHexString();
+      if (todos.has(id)) return 'todo-exists';
+      todos.set(id, copy(todo));
+      return 'stored';
     },
     entryAt: async (userId, seq) => copy(log.get(`${userId}:${seq}`) ?? null),
     entryByKey: async (userId, key) => copy([...log.values()].find((e) => e.userId === userId && e.key === key) ?? null),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupCommit, insertOutcomes } from '../../src/infra/mongo/group-commit.js';
+import { groupCommit, insertGroups } from '../../src/infra/mongo/group-commit.js';
 
 /** A flush the test finishes by hand, recording each batch it was given. */
 function controlledFlush() {
@@ -53,20 +53,41 @@ describe('group commit', () => {
     expect(await submit(2)).toBe(2);
   });
 
-  it('when an unordered insert refuses some documents, then duplicates are false, other refusals errors, the rest true', () => {
-    const error = Object.assign(new Error('bulk'), { insertedCount: 2, writeErrors: [{ index: 1, code: 11000 }, { index: 3, code: 2, errmsg: 'bad value' }] });
-    const outcomes = insertOutcomes(4, error);
-    expect(outcomes.slice(0, 3)).toEqual([true, false, true]);
-    expect(outcomes[3]).toBeInstanceOf(Error);
-    expect(insertOutcomes(2, undefined)).toEqual([true, true]);
+  /** A collection whose ordered insertMany refuses the documents `refuse` names, as the driver reports it. */
+  function refusingCollection(refuse: Map<string, number>) {
+    const stored: string[] = [];
+    const commands: string[][] = [];
+    return {
+      stored,
+      commands,
+      async insertMany(docs: string[]) {
+        commands.push(docs);
+        for (const [i, doc] of docs.entries()) {
+          const code = refuse.get(doc);
+          if (code !== undefined) throw Object.assign(new Error('bulk'), { insertedCount: i, writeErrors: [{ index: i, code, errmsg: `refused ${doc}` }] });
+          stored.push(doc);
+        }
+      },
+    };
+  }
+
+  it('when groups go in together and one stops, then those before are in, that one says where, and those after go in the next command', async () => {
+    const c = refusingCollection(new Map([['b2', 11000]]));
+    const outcomes = await insertGroups(c, [['a1', 'a2'], ['b1', 'b2'], ['c1'], ['d1', 'd2']], {});
+    expect(outcomes).toEqual([{ inserted: true }, { inserted: false, at: 1, duplicate: true, error: expect.any(Error) }, { inserted: true }, { inserted: true }]);
+    expect(c.stored).toEqual(['a1', 'a2', 'b1', 'c1', 'd1', 'd2']);
+    expect(c.commands).toEqual([['a1', 'a2', 'b1', 'b2', 'c1', 'd1', 'd2'], ['c1', 'd1', 'd2']]);
   });
 
-  it('when an insert fails without naming each document (the server unreachable), then every document fails', () => {
+  it('when a group is refused for another reason than a duplicate, then it says so', async () => {
+    const c = refusingCollection(new Map([['a1', 2]]));
+    expect(await insertGroups(c, [['a1', 'a2']], {})).toEqual([{ inserted: false, at: 0, duplicate: false, error: expect.any(Error) }]);
+  });
+
+  it('when the insert fails without naming the document it stopped at (the server unreachable), then every group fails', async () => {
     // The driver reports a refused connection as a bulk write error with no write errors.
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoBulkWriteError', insertedCount: 0, writeErrors: [] });
-    expect(() => insertOutcomes(2, refused)).toThrow('ECONNREFUSED');
-    expect(() => insertOutcomes(2, new Error('network'))).toThrow('network');
-    const partial = Object.assign(new Error('bulk'), { insertedCount: 0, writeErrors: [{ index: 0, code: 11000 }] });
-    expect(() => insertOutcomes(3, partial)).toThrow('bulk');
+    const outcomes = await insertGroups({ insertMany: () => Promise.reject(refused) }, [['a'], ['b']], {});
+    expect(outcomes).toEqual([refused, refused]);
   });
 });

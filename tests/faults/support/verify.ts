@@ -33,9 +33,10 @@ export async function readServerState(mongoUrl: string, userIds: string[], keys:
   try {
     await client.connect();
     const db = client.db();
-    // Markers of expired tombstones share the collection; they are not todos.
-    const docs = (await db.collection('todos').find({ userId: { $in: userIds } }).toArray()).filter((d) => d.marker !== true);
-    const entries = await db.collection('todo_log').find({ userId: { $in: userIds } }, { projection: { userId: 1, seq: 1, todoId: 1, kind: 1, key: 1 } }).sort({ seq: 1 }).toArray();
+    // The change log's entries (they have a `kind`) and the markers of expired tombstones share the collection with the todos.
+    const all = await db.collection('todos').find({ userId: { $in: userIds } }).toArray();
+    const docs = all.filter((d) => d.marker !== true && d.kind === undefined);
+    const entries = all.filter((d) => d.kind !== undefined).sort((a, b) => a.seq - b.seq);
     const todos = new Map<string, StoredTodo[]>(userIds.map((id) => [id, []]));
     for (const d of docs) {
       todos.get(d.userId)!.push({ id: d._id.toHexString(), userId: d.userId, title: d.title, completed: d.completed, version: d.version, deleted: d.deletedAt != null });

@@ -25,3 +25,32 @@ export async function connectMongo(url: string, onCommand?: (command: string, co
   await connection.asPromise();
   return connection;
 }
+
+/**
+ * Whether MongoDB answers, as the driver last saw it: down from the moment a connection to it fails
+ * (the driver clears its pool) or its monitor's heartbeat fails, up again once a ping succeeds
+ * (pinged every half second while down, which also has the driver check the server at once). While
+ * it is down, work that needs the store is refused at once instead of each request waiting out the
+ * server-selection timeout in turn.
+ */
+export function watchAvailability(connection: mongoose.Connection, retryMs = 500): { isUp(): boolean; stop(): void } {
+  let up = true;
+  let retry: NodeJS.Timeout | undefined;
+  const client = connection.getClient();
+  const markUp = () => {
+    up = true;
+    clearInterval(retry);
+    retry = undefined;
+  };
+  const markDown = () => {
+    up = false;
+    retry ??= setInterval(() => {
+      void connection.db?.admin().command({ ping: 1 }).then(markUp, () => undefined);
+    }, retryMs);
+    retry.unref();
+  };
+  client.on('connectionPoolCleared', markDown);
+  client.on('serverHeartbeatFailed', markDown);
+  client.on('serverHeartbeatSucceeded', markUp);
+  return { isUp: () => up, stop: () => clearInterval(retry) };
+}

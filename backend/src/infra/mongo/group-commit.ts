@@ -40,19 +40,47 @@ export function groupCommit<T, R>(flush: (items: T[]) => Promise<(R | Error)[]>,
     });
 }
 
+/** What an ordered insert did to one group of documents: all in, or which one it stopped at and why. */
+export type GroupOutcome = { inserted: true } | { inserted: false; at: number; duplicate: boolean; error: Error };
+
+/** The shape of a collection's `insertMany` this needs. */
+export interface InsertMany<T> {
+  insertMany(docs: T[], options: { ordered: true; writeConcern: object }): Promise<unknown>;
+}
+
 /**
- * What an unordered `insertMany` did to each document: true inserted, false refused as a duplicate
- * key, an Error for any other refusal. Only a failure that accounts for every document (each one
- * either inserted or named with its own error) is read per document; any other failure (the server
- * unreachable, a write concern not met) fails them all: the driver reports even a refused
- * connection as a bulk write error, with no document named.
+ * Inserts groups of documents, each group in its order and one group after another, in as few
+ * `insertMany` commands as it can: all groups go in one ordered command; when it stops at a
+ * document, the groups before it are in, that group is answered with where it stopped (a
+ * duplicate key, or another refusal), and the groups after it go in the next command. Only a
+ * failure that names the document it stopped at is read that way (the driver reports even a refused
+ * connection as a bulk write error, naming none): any other fails every group not known to be in.
  */
-export function insertOutcomes(count: number, error: unknown): (boolean | Error)[] {
-  if (error === undefined) return Array.from({ length: count }, () => true);
-  const bulk = error as { writeErrors?: unknown; insertedCount?: unknown };
-  const writeErrors = Array.isArray(bulk.writeErrors) ? (bulk.writeErrors as { index: number; code: number; errmsg?: string }[]) : [];
-  if (writeErrors.length === 0 || typeof bulk.insertedCount !== 'number' || bulk.insertedCount + writeErrors.length !== count) throw error;
-  const outcomes: (boolean | Error)[] = Array.from({ length: count }, () => true);
-  for (const e of writeErrors) outcomes[e.index] = e.code === 11000 ? false : new Error(e.errmsg ?? `insert refused (code ${e.code})`);
+export async function insertGroups<T>(collection: InsertMany<T>, groups: T[][], writeConcern: object): Promise<(GroupOutcome | Error)[]> {
+  const outcomes: (GroupOutcome | Error)[] = [];
+  let rest = groups;
+  while (rest.length > 0) {
+    const docs = rest.flat();
+    try {
+      await collection.insertMany(docs, { ordered: true, writeConcern });
+      outcomes.push(...rest.map((): GroupOutcome => ({ inserted: true })));
+      return outcomes;
+    } catch (error) {
+      const bulk = error as { writeErrors?: unknown; insertedCount?: unknown };
+      const first = Array.isArray(bulk.writeErrors) ? (bulk.writeErrors[0] as { index?: unknown; code?: unknown; errmsg?: unknown } | undefined) : undefined;
+      if (!first || typeof first.index !== 'number' || first.index !== bulk.insertedCount) {
+        outcomes.push(...rest.map(() => (error instanceof Error ? error : new Error(String(error)))));
+        return outcomes;
+      }
+      // Find the group the failed document belongs to.
+      let offset = 0;
+      let g = 0;
+      while (offset + rest[g]!.length <= first.index) offset += rest[g++]!.length;
+      outcomes.push(...rest.slice(0, g).map((): GroupOutcome => ({ inserted: true })));
+      const duplicate = first.code === 11000;
+      outcomes.push({ inserted: false, at: first.index - offset, duplicate, error: new Error(String(first.errmsg ?? `insert refused (code ${String(first.code)})`)) });
+      rest = rest.slice(g + 1);
+    }
+  }
   return outcomes;
 }

@@ -35,7 +35,8 @@ export async function migrateLegacyTodos(connection: Connection, options: { migr
   }
 
   const todos = connection.collection<LegacyTodo>('todos');
-  const legacy = await todos.find({ pos: { $exists: false }, marker: { $exists: false } }, { projection: { userId: 1, createdAt: 1, deletedAt: 1 } }).toArray();
+  // Todos of today's shape have a `pos`; change-log entries (`kind`) and tombstone markers share the collection.
+  const legacy = await todos.find({ pos: { $exists: false }, kind: { $exists: false }, marker: { $exists: false } }, { projection: { userId: 1, createdAt: 1, deletedAt: 1 } }).toArray();
   const byUser = new Map<string, LegacyTodo[]>();
   for (const doc of legacy) byUser.set(doc.userId, [...(byUser.get(doc.userId) ?? []), doc]);
   const oldLog = connection.collection<{ userId: string; seq: number }>('todo_changes');

@@ -86,10 +86,12 @@ todoSchema.index({ userId: 1, sb: 1 });
 export type ChangeKind = 'created' | 'updated' | 'deleted';
 
 /**
- * One entry of a user's change log, written before the change itself (see domain/todo-log.ts):
- * its `_id` claims the seq, its `key` the write's clientMutationId, both unique per user. The
- * entry holds what the write asks for, so a write whose instance died half-way is completed by
- * the next writer of that user, and a retry finds its key here.
+ * One entry of a user's change log, written before the change itself (see domain/todo-log.ts),
+ * in the same collection as the todos: a create writes its entry and its todo in one command. The
+ * entry's `_id` claims the seq and its `key` the write's clientMutationId, both unique per user.
+ * It holds what the write asks for, so a write whose instance died half-way is completed by the
+ * next writer of that user, and a retry finds its key here. Entries are told from todos by `kind`
+ * (todos have none) and have no `pb`, `sb` or `alive`, so no read of todos matches them.
  */
 export interface LogEntry {
   /** `${userId}:${seq}` */
@@ -111,32 +113,11 @@ export interface LogEntry {
   hour: number;
 }
 
-const logEntrySchema = new Schema<LogEntry>(
-  {
-    _id: { type: String, required: true },
-    userId: { type: String, required: true },
-    seq: { type: Number, required: true },
-    todoId: { type: String, required: true },
-    kind: { type: String, required: true, enum: ['created', 'updated', 'deleted'] },
-    key: { type: String, required: true },
-    fingerprint: { type: String },
-    title: { type: String },
-    completed: { type: Boolean },
-    pos: { type: Number },
-    at: { type: Date, required: true },
-    hour: { type: Number, required: true },
-  },
-  { collection: 'todo_log', versionKey: false, strict: 'throw', writeConcern: DURABLE },
-);
-logEntrySchema.index({ userId: 1, key: 1 }, { unique: true });
-logEntrySchema.index({ userId: 1 });
-logEntrySchema.index({ hour: 1 });
+/** Only log entries have a `key`: the unique index on it is partial where the server can (MongoDB). */
+export const ENTRY_KEY_INDEX = { key: { userId: 1, key: 1 } as const, name: 'entry_key', unique: true, partialFilterExpression: { key: { $exists: true } } };
 
 export function registerTodoModels(connection: Connection) {
-  return {
-    Todo: connection.model<TodoDocument>('Todo', todoSchema),
-    LogEntry: connection.model<LogEntry>('TodoLogEntry', logEntrySchema),
-  };
+  return { Todo: connection.model<TodoDocument>('Todo', todoSchema) };
 }
 
 export type TodoModels = ReturnType<typeof registerTodoModels>;

@@ -29,7 +29,8 @@ export async function enforceTodoRetention(connection: Connection, options: { lo
   }
 
   const stops = await Promise.all([
-    expireDocuments(connection, 'todo_log', { dateField: 'at', hourField: 'hour', seconds: options.logRetentionHours * 3600 }),
+    // Only entries have `at` and `hour` (todos have `createdAt` and `deletedHour`).
+    expireDocuments(connection, 'todos', { dateField: 'at', hourField: 'hour', seconds: options.logRetentionHours * 3600, filter: { kind: { $exists: true } } }),
     expireDocuments(connection, 'todos', {
       dateField: 'deletedAt',
       hourField: 'deletedHour',

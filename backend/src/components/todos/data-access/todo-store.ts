@@ -1,9 +1,10 @@
 import type { Todo } from '@cobalt/contract';
 import { Types, type Connection } from 'mongoose';
-import { groupCommit, insertOutcomes } from '../../../infra/mongo/group-commit.js';
+import { groupCommit, insertGroups, type GroupOutcome } from '../../../infra/mongo/group-commit.js';
 import type { LockDocuments } from '../../../infra/redis/user-lock.js';
 import {
   DURABLE,
+  ENTRY_KEY_INDEX,
   hourOf,
   pageBucketOf,
   syncBucketOf,
@@ -69,32 +70,34 @@ export function todoOf(entry: LogEntry): TodoDocument {
   };
 }
 
+/** What appending a write's entry did: stored; its seq or key taken already; or (a create) stored, but its todo exists already. */
+export type Appended = 'stored' | 'taken' | 'todo-exists';
+
 /**
- * The one place that talks to MongoDB about todos: the `todos` collection (each todo with its
- * latest change) and the `todo_log` collection (one entry per change). Hot paths use the
- * driver's collections directly: inputs are validated by the domain's schemas already, and
- * results are plain objects, not Mongoose documents. Every query here is an `_id` lookup or an
- * equality match on a bucket (see todo-model.ts), so none grows with the user's data, except
- * those that return all of it (a reset, a head recovery).
+ * The one place that talks to MongoDB about todos: the `todos` collection holds each todo with its
+ * latest change, the change log's entries (one per change) and the markers of expired tombstones.
+ * Hot paths use the driver's collection directly: inputs are validated by the domain's schemas
+ * already, and results are plain objects, not Mongoose documents. Every query here is an `_id`
+ * lookup or an equality match on a bucket (see todo-model.ts), so none grows with the user's data,
+ * except those that return all of it (a reset, a head recovery).
  */
-export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection: Connection, batching = { maxInFlight: 2, maxBatch: 64 }) {
+export function createTodoStore({ Todo }: TodoModels, connection: Connection, batching = { maxInFlight: 2, maxBatch: 64 }) {
   const todos = connection.collection<TodoDocument>(Todo.collection.collectionName);
-  const log = connection.collection<LogEntry>(Log.collection.collectionName);
+  const log = connection.collection<LogEntry>(Todo.collection.collectionName);
   const locks = connection.collection<{ _id: string; key: string; until: Date }>('todo_locks');
 
-  // Log entries and new todos of concurrent writes (of different users: one user's writes take
-  // turns) share their insert commands; see infra/mongo/group-commit.ts.
-  const insertBatched = <T extends object>(collection: { insertMany(docs: T[], options: object): Promise<unknown> }) =>
-    groupCommit<T, boolean>(async (docs) => {
-      try {
-        await collection.insertMany(docs, { ordered: false, writeConcern: DURABLE });
-        return docs.map(() => true);
-      } catch (error) {
-        return insertOutcomes(docs.length, error);
-      }
-    }, batching);
-  const insertEntry = insertBatched<LogEntry>(log as never);
-  const insertNewTodo = insertBatched<TodoDocument>(todos as never);
+  // Each write appends its entry (a create, its entry and then its todo) in order; the appends of
+  // concurrent writes (of different users: one user's writes take turns) share one insert command.
+  // See infra/mongo/group-commit.ts.
+  const append = groupCommit<(LogEntry | TodoDocument)[], GroupOutcome>(
+    (groups) => insertGroups(todos as never, groups, DURABLE),
+    batching,
+  );
+  const outcomeOf = (outcome: GroupOutcome): Appended => {
+    if (outcome.inserted) return 'stored';
+    if (!outcome.duplicate) throw outcome.error;
+    return outcome.at === 0 ? 'taken' : 'todo-exists';
+  };
 
   const lockDocuments: LockDocuments = {
     async insert(doc) {
@@ -115,8 +118,12 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
   return {
     lockDocuments,
 
-    /** Inserts a log entry; false when its seq or its key is taken already. */
-    appendEntry: (entry: LogEntry): Promise<boolean> => insertEntry(entry),
+    /**
+     * Inserts a write's log entry, and for a create its todo right after it, in one command:
+     * 'taken' when the entry's seq or key is taken already (nothing is stored), 'todo-exists' when
+     * the entry is stored but its todo was there already.
+     */
+    appendEntry: async (entry: LogEntry, todo?: TodoDocument): Promise<Appended> => outcomeOf(await append(todo ? [entry, todo] : [entry])),
     entryAt: (userId: string, seq: number): Promise<LogEntry | null> => log.findOne({ _id: `${userId}:${seq}` }),
     entryByKey: (userId: string, key: string): Promise<LogEntry | null> => log.findOne({ userId, key }),
     /** Removes the entry of a write that failed (its todo was missing): its seq is given out again. */
@@ -125,7 +132,15 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
     },
 
     /** Inserts the todo a create entry makes; null when it exists already (the create ran before). */
-    insertTodo: async (doc: TodoDocument): Promise<TodoDocument | null> => ((await insertNewTodo(doc)) ? doc : null),
+    async insertTodo(doc: TodoDocument): Promise<TodoDocument | null> {
+      try {
+        await todos.insertOne(doc, { writeConcern: DURABLE });
+        return doc;
+      } catch (error) {
+        if (isDuplicateKey(error)) return null;
+        throw error;
+      }
+    },
     /** Applies an update or delete entry to its live todo unless a change at that seq or later is there. */
     applyChange: (entry: LogEntry): Promise<TodoDocument | null> =>
       todos.findOneAndUpdate({ _id: objectId(entry.todoId), userId: entry.userId, alive: true, seq: { $lt: entry.seq } }, changeOf(entry), {
@@ -164,12 +179,10 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
      * and position in the user's log and todos. Reads all of them: a recovery, not a hot path.
      */
     async recoverHead(userId: string): Promise<Head> {
-      const [entries, docs] = await Promise.all([
-        log.find({ userId }, { projection: { seq: 1, pos: 1 } }).toArray(),
-        todos.find({ userId }, { projection: { seq: 1, pos: 1, expiredUpTo: 1 } }).toArray(),
-      ]);
+      // Entries, todos and tombstone markers alike: the highest seq and position of any.
+      const docs = (await todos.find({ userId }, { projection: { seq: 1, pos: 1, expiredUpTo: 1 } }).toArray()) as { seq?: number; pos?: number; expiredUpTo?: number }[];
       const head: Head = { seq: 0, pos: 0 };
-      for (const d of [...entries, ...docs] as { seq?: number; pos?: number; expiredUpTo?: number }[]) {
+      for (const d of docs) {
         head.seq = Math.max(head.seq, d.seq ?? 0, d.expiredUpTo ?? 0);
         if (d.pos !== undefined) head.pos = Math.max(head.pos, d.pos + 1);
       }
@@ -177,7 +190,17 @@ export function createTodoStore({ Todo, LogEntry: Log }: TodoModels, connection:
     },
 
     ensureIndexes: async () => {
-      await Promise.all([Todo.createIndexes(), Log.createIndexes(), locks.createIndex({ key: 1 }, { unique: true })]);
+      await Promise.all([Todo.createIndexes(), locks.createIndex({ key: 1 }, { unique: true })]);
+      const { key, ...options } = ENTRY_KEY_INDEX;
+      try {
+        await todos.createIndex(key, options);
+      } catch (error) {
+        // FerretDB v1 has no partial indexes; there a plain unique index does the same, since
+        // PostgreSQL lets any number of rows (the todos) have no key.
+        if ((error as { code?: unknown }).code !== 238) throw error;
+        const { partialFilterExpression: _partial, ...plain } = options;
+        await todos.createIndex(key, plain);
+      }
     },
   };
 }

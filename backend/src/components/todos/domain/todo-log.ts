@@ -27,7 +27,11 @@ export interface TodoLogDependencies {
   lock: KeyedLock;
   /** Told each change once it is applied (and again when a later writer finds it, see `settle`). */
   announce: (userId: string, change: TodoChange) => void;
+  /** False while the store is known to be unreachable: writes are then refused at once. */
+  storeAvailable?: () => boolean;
 }
+
+export const storeUnavailable = () => new AppError('UNAVAILABLE', 'A backing service is unavailable, retry shortly', { retryAfterSeconds: 1 });
 
 /** A holder takes at most this many queued writes of its user, and only while this much time is left on its lease. */
 const MAX_WRITES_PER_HOLD = 32;
@@ -53,10 +57,10 @@ function changeFor(entry: LogEntry, todo: TodoDocument): TodoChange {
  * A user's change log: the rules every write follows, in one place.
  *
  * Each user's writes take a cluster-wide lock, so they are applied one at a time and in seq order.
- * Under it a write is two store commands: its log entry (which claims the next seq and the write's
- * key, both unique per user) and then its change to the todo, made only if the todo has nothing at
- * that seq or later. The lock carries the user's head (last seq, next position), so no read is
- * needed to number a write.
+ * Under it a write stores its log entry (which claims the next seq and the write's key, both unique
+ * per user) and then its change to the todo, made only if the todo has nothing at that seq or later:
+ * a create's entry and new todo go in one command, an update or delete is two. The lock carries the
+ * user's head (last seq, next position), so no read is needed to number a write.
  *
  * Whatever fails between the two, nothing is lost or applied twice: an entry is written before its
  * change, and a later writer whose seq turns out to be taken (the head it was given is behind)
@@ -66,7 +70,7 @@ function changeFor(entry: LogEntry, todo: TodoDocument): TodoChange {
  * a seq they have). An entry whose change cannot be made (its todo is gone) is dropped and its write
  * answered NOT_FOUND.
  */
-export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
+export function createTodoLog({ store, lock, announce, storeAvailable = () => true }: TodoLogDependencies) {
   interface Pending {
     request: WriteRequest;
     resolve: (outcome: Outcome) => void;
@@ -139,8 +143,11 @@ export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
       if (!holding.hasTime(LEASE_MARGIN_MS)) break;
       if (step === MAX_STALE_STEPS) head = await store.recoverHead(request.userId);
       const entry = entryFor(request, head, new Date());
-      if (await store.appendEntry(entry)) {
-        const todo = await settle(entry);
+      // A create stores its entry and its todo in one command; other writes store the entry, then change the todo.
+      const created = entry.kind === 'created' ? todoOf(entry) : undefined;
+      const appended = await store.appendEntry(entry, created);
+      if (appended !== 'taken') {
+        const todo = appended === 'stored' ? (created ?? (await settle(entry))) : null;
         if (todo) return { todo: settled(entry, todo), head: after(head, entry) };
         const refused = await refusal(entry);
         if (refused instanceof AppError) throw refused;
@@ -186,6 +193,9 @@ export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
               // The head stays where it was: if a store failure came after the entry was written,
               // the next writer finds the entry at that seq and completes it.
               pending.reject(error);
+              // The store is failing: the writes waiting behind this one would each wait out the
+              // same failure in turn. They are answered with it now (clients retry with their key).
+              if (!(error instanceof AppError)) for (const waiting of queue.splice(0)) waiting.reject(error);
             }
           }
           return { value: undefined, head: encodeHead(head) };
@@ -204,6 +214,7 @@ export function createTodoLog({ store, lock, announce }: TodoLogDependencies) {
   return {
     /** Applies a write once, in seq order with the user's other writes, and answers its todo. */
     write(request: WriteRequest): Promise<Outcome> {
+      if (!storeAvailable()) return Promise.reject(storeUnavailable());
       return new Promise((resolve, reject) => {
         const waiting = queues.get(request.userId);
         const pending = { request, resolve, reject };

@@ -8,7 +8,7 @@ import type { Identity } from '../../auth/domain/tokens.js';
 import { pageBucketOf, syncBucketOf, type TodoDocument } from '../data-access/todo-model.js';
 import { toTodo, type Head, type TodoStore } from '../data-access/todo-store.js';
 import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
-import type { Intent, TodoLog } from './todo-log.js';
+import { storeUnavailable, type Intent, type TodoLog } from './todo-log.js';
 
 /** The todo id a keyed create gets: the same for every attempt with that key (the contract's rule, which clients follow offline). */
 export const keyedTodoId = (userId: string, clientMutationId: string): string =>
@@ -34,6 +34,8 @@ export interface TodoDependencies {
   store: Pick<TodoStore, 'findAlive' | 'pageBucket' | 'allAlive' | 'syncBucket'>;
   /** Most changes one `sync` replays; further behind, the client gets a reset with the full state. */
   maxSyncChanges: number;
+  /** False while the store is known to be unreachable: reads are then refused at once. */
+  storeAvailable?: () => boolean;
 }
 
 /** Page buckets a list reads one by one before it reads all the user's matching todos at once. */
@@ -55,7 +57,10 @@ function splitKey(input: unknown): { key?: string; rest: unknown } {
  * else (a retry's fingerprint included) looks at it. Writes go through the user's change log
  * (todo-log.ts), which applies each once and announces it.
  */
-export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDependencies) {
+export function createTodoService({ log, store, pages, maxSyncChanges, storeAvailable = () => true }: TodoDependencies) {
+  const needStore = () => {
+    if (!storeAvailable()) throw storeUnavailable();
+  };
   async function write(identity: Identity, operation: string, key: string | undefined, checked: object, intent: Intent): Promise<TodoDocument> {
     return log.write({ userId: identity.userId, intent, ...(key ? { key, fingerprint: fingerprint(operation, checked) } : {}) });
   }
@@ -119,6 +124,7 @@ export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDep
     },
 
     async get(identity: Identity, id: unknown): Promise<Todo> {
+      needStore();
       const doc = await store.findAlive(identity.userId, parseInput(todoId, id));
       if (!doc) throw notFound('Todo');
       return toTodo(doc);
@@ -131,6 +137,7 @@ export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDep
      */
     async list(identity: Identity, input: unknown): Promise<TodoPage> {
       const { cursor, completed, limit } = parseInput(listTodosInput, input);
+      needStore();
       const { userId } = identity;
       const from = cursor === undefined ? 0 : cursor.pos + 1;
       const { head, settled } = await log.head(userId);
@@ -151,6 +158,7 @@ export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDep
      */
     async sync(identity: Identity, input: unknown): Promise<SyncResult> {
       const { since } = parseInput(syncInput, input);
+      needStore();
       const { userId } = identity;
       // The head is read before the state, so the state is at least as new as `seq`.
       const head = await headOf(userId);
