@@ -21,6 +21,10 @@ import { createTodoService, type CachedPage } from './components/todos/domain/to
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
+import { createOperationLimits } from './graphql/limits.js';
+import { createSchema } from './graphql/schema.js';
+import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
+import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { connectMongo } from './infra/mongo/connection.js';
@@ -30,7 +34,10 @@ import { applyMigrations } from './infra/postgres/migrate.js';
 import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
-import { authenticateSockets, createSocketNotifier, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { createLiveChannel } from './realtime/live-channel.js';
+import { createNotifier } from './realtime/notifier.js';
+import { authenticateSockets, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
   httpServer: Server;
@@ -74,7 +81,9 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError, { autoPipelining: true });
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
   const revocationFeed = createRedis(config.redis.url, `${config.instanceId}:revocations`);
-  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed)]);
+  // graphql-ws subscribers hear their users' announcements on channels of their own (live-channel.ts).
+  const liveSubClient = createRedis(config.redis.url, `${config.instanceId}:live`, onRedisError);
+  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed), whenReady(liveSubClient)]);
   reportPublishFailures(pubClient, onRedisError);
 
   const logTransport = new MongoLogTransport(mongo);
@@ -91,6 +100,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
 
   const http = createHttpApp(config, metrics);
   const httpServer = createServer(http.app);
+  const originCheck = createOriginCheck(config.http.corsOrigins, metrics);
   const io = createSocketServer({
     httpServer,
     instanceId: config.instanceId,
@@ -98,9 +108,14 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     subClient,
     metrics,
     allowedOrigins: config.http.corsOrigins,
+    originCheck,
     maxPayloadBytes: config.socket.maxPayloadBytes,
   });
-  const notifier = createSocketNotifier(io, metrics);
+  // One notifier decides who hears what; each transport delivers it to its own connections.
+  const notifier = createNotifier(metrics);
+  notifier.attach(createSocketDelivery(io));
+  const live = createLiveChannel({ instanceId: config.instanceId, pub: pubClient, sub: liveSubClient, metrics });
+  notifier.attach(live);
 
   const auth = createAuthService({
     users: createUserRepository(db),
@@ -141,14 +156,34 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   };
   const socketLimiter = limiter('socket', config.rateLimits.socketPerMinute);
 
+  const schema = createSchema({ auth, todos });
+  const limits = createOperationLimits({ metrics, introspection: config.graphql.introspection, isProduction: config.isProduction });
   const graphql = await createGraphQLMiddleware({
+    schema,
     auth,
     perUserLimiter: authLimits.perUser,
-    todos,
+    limits,
     metrics,
     introspection: config.graphql.introspection,
     isProduction: config.isProduction,
   });
+  const subscriptions = createSubscriptionServer({
+    schema,
+    auth,
+    perUserLimiter: authLimits.perUser,
+    limits,
+    live,
+    quota: createSubscriptionQuota(redis, config.graphql.maxSubscriptionsPerUser),
+    maxSubscriptionsPerUser: config.graphql.maxSubscriptionsPerUser,
+    metrics,
+    maxPayloadBytes: config.socket.maxPayloadBytes,
+    isProduction: config.isProduction,
+  });
+  routeUpgrades(httpServer, originCheck, [
+    // Socket.IO's own refusal body, as its polling transport answers a foreign Origin.
+    { path: '/socket.io/', refusal: { code: 4, message: 'Origin not allowed' }, handle: (req, socket, head) => io.engine.handleUpgrade(req, socket, head) },
+    { path: '/graphql', refusal: { error: { code: 'FORBIDDEN', message: 'Origin not allowed' } }, handle: subscriptions.handleUpgrade },
+  ]);
 
   const metricsRouter = Router().get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
@@ -177,6 +212,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       // Closing the transports (not a Socket.IO disconnect, which tells clients to stay away)
       // makes clients reconnect by themselves, through the balancer, to another instance.
       io.engine.close();
+      await subscriptions.close();
       step('sockets closed');
       await drainHttp(httpServer, config.shutdown.drainMs);
       step('http drained');
@@ -187,7 +223,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();
-      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit()]);
+      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit(), liveSubClient.quit()]);
       step('stores closed');
     },
   };
