@@ -169,6 +169,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   });
   const subscriptions = createSubscriptionServer({
     schema,
+    instanceId: config.instanceId,
     auth,
     perUserLimiter: authLimits.perUser,
     limits,

@@ -100,6 +100,20 @@ function persistedQueryProbePlugin(onProbe: () => void): ApolloServerPlugin<Grap
   };
 }
 
+/** Subscriptions run over the WebSocket (graphql-ws) only: over HTTP one is a client error, not a null field. */
+const subscriptionsOverWebSocketPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
 /**
  * A request refused before execution (syntax, validation or an abuse limit) is the client's
  * fault: answer 400, whichever layer raised it (some limits throw while parsing, which Apollo
@@ -170,6 +184,7 @@ export async function createGraphQLMiddleware(deps: {
       ...limits.apolloPlugins,
       metricsPlugin(deps.metrics),
       persistedQueryProbePlugin(limits.countRejection),
+      subscriptionsOverWebSocketPlugin,
       inputErrorStatusPlugin,
       // Development serves GraphiQL from this server instead (graphiql.ts); Apollo's page loads from a CDN.
       ApolloServerPluginLandingPageDisabled(),

@@ -43,17 +43,19 @@ export function createSubscriptionQuota(redis: Redis, maxPerUser: number): Subsc
 
   return {
     async acquire(userId, id) {
-      const mine = held.get(userId) ?? new Set<string>();
+      const heldHere = () => held.get(userId)?.size ?? 0;
       let granted: boolean;
       if (isRedisReady(redis)) {
         const now = Date.now();
         try {
           granted = (await redis.eval(ACQUIRE, 1, keyOf(userId), now, maxPerUser, now + LEASE_MS, id, LEASE_MS)) === 1;
         } catch {
-          granted = mine.size < maxPerUser;
+          granted = heldHere() < maxPerUser;
         }
-      } else granted = mine.size < maxPerUser;
+      } else granted = heldHere() < maxPerUser;
       if (!granted) return false;
+      // Read after the wait: acquisitions of one user run side by side.
+      const mine = held.get(userId) ?? new Set<string>();
       mine.add(id);
       held.set(userId, mine);
       return true;

@@ -60,8 +60,9 @@ function tokenOf(params: Record<string, unknown> | undefined): string | undefine
 }
 
 /** A refusal in the contract's shape, for graphql-ws's `error` message. */
-const refusal = (error: AppError) =>
-  new GraphQLError(error.message, { extensions: { code: error.code, ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}) } });
+const refusal = (error: AppError) => new GraphQLError(error.message, { originalError: error, extensions: { code: error.code } });
+/** graphql's own validation errors are the client's: VALIDATION_FAILED, as Apollo reports them over HTTP. */
+const invalid = (error: GraphQLError) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'VALIDATION_FAILED' } });
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws, graphql-ws's server) at /graphql, beside Apollo's
@@ -71,6 +72,7 @@ const refusal = (error: AppError) =>
  */
 export function createSubscriptionServer(deps: {
   schema: GraphQLSchema;
+  instanceId: string;
   auth: AuthService;
   perUserLimiter: RateLimiter;
   limits: OperationLimits;
@@ -119,7 +121,9 @@ export function createSubscriptionServer(deps: {
   }
 
   const format = (error: unknown) => {
-    const formatted = formatGraphQLError(error instanceof GraphQLError ? error.toJSON() : { message: String(error) }, error);
+    // A refusal made here carries its AppError, which formatGraphQLError turns into the contract's extensions.
+    const original = error instanceof GraphQLError && !error.path && error.originalError instanceof AppError ? error.originalError : error;
+    const formatted = formatGraphQLError(error instanceof GraphQLError ? error.toJSON() : { message: String(error) }, original);
     return { ...formatted, message: limits.maskSuggestions(formatted.message) };
   };
 
@@ -169,7 +173,7 @@ export function createSubscriptionServer(deps: {
           if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
           scheduleExpiry(ctx, connection);
           metrics.graphqlWsConnections.inc();
-          return { expiresAt: new Date(connection.expiresAt).toISOString() };
+          return { instance: deps.instanceId, expiresAt: new Date(connection.expiresAt).toISOString() };
         } catch (error) {
           const [code, reason] = closeFor(error);
           if (code === CLOSE.tryAgainLater) logger.warn('graphql-ws connection refused: store unavailable', errorFields(error));
@@ -211,7 +215,7 @@ export function createSubscriptionServer(deps: {
           return [new GraphQLError((error as Error).message.replace(/^Syntax Error: (?=.*token limit)/i, ''), { extensions: { code: 'VALIDATION_FAILED' } })];
         }
         const errors = validate(deps.schema, document, [...specifiedRules, ...limits.validationRules]);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map(invalid);
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unknown or ambiguous operation name', { extensions: { code: 'VALIDATION_FAILED' } })];
         if (operation.operation === 'subscription') {
