@@ -26,6 +26,7 @@ import { createSchema } from './graphql/schema.js';
 import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
 import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
+import { createOpenApiRouter } from './http/openapi.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { connectMongo } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
@@ -190,7 +191,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
   http.app.use('/graphql', graphql.middleware);
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);

@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ERROR_CODES } from '@cobalt/contract';
+import { ERROR_CODES, type ErrorCode } from '@cobalt/contract';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
@@ -26,6 +26,24 @@ function isRequestRefusal(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/**
+ * Besides the contract's code, an error raised by a field says whose fault it is in the words of
+ * graphql-java and Spring for GraphQL (`classification`), which API tools read: a field error
+ * comes with a `path`, and without it they cannot tell refused input from a failing server.
+ */
+const CLASSIFICATION: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'BAD_REQUEST',
+  CONFLICT: 'BAD_REQUEST',
+  RATE_LIMITED: 'BAD_REQUEST',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAVAILABLE: 'INTERNAL_ERROR',
+  INTERNAL: 'INTERNAL_ERROR',
+};
+
 /** Every GraphQL error carries one of the contract's codes; unknown errors are masked. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -40,7 +58,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   const appError = toAppError(original);
   logUnexpected(appError, { path: formatted.path });
-  const extensions: Record<string, unknown> = { code: appError.code };
+  const extensions: Record<string, unknown> = { code: appError.code, classification: CLASSIFICATION[appError.code] };
   if (appError.details !== undefined) extensions.details = appError.details;
   if (appError.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = appError.retryAfterSeconds;
   return { message: appError.message, path: formatted.path, locations: formatted.locations, extensions };
