@@ -70,6 +70,7 @@ export default defineConfig({
       },
       {
         // The built web app in Chromium, through Caddy, against the running cluster.
+        resolve: oneGraphql,
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],

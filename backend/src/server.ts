@@ -21,6 +21,7 @@ import { createTodoService, type CachedPage } from './components/todos/domain/to
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
+import { createGraphiqlRouter } from './graphql/graphiql.js';
 import { createOperationLimits } from './graphql/limits.js';
 import { createSchema } from './graphql/schema.js';
 import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
@@ -192,6 +193,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.send(await metrics.registry.metrics());
   });
   http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);

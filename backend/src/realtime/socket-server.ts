@@ -47,7 +47,7 @@ export function createSocketServer(deps: {
     // (polling here; a WebSocket upgrade before it reaches engine.io, see upgrades.ts). Clients
     // that are not browsers send no Origin and are let through to token authentication.
     allowRequest: (req, callback) => {
-      if (deps.originCheck(req.headers.origin)) return callback(null, true);
+      if (deps.originCheck(req.headers.origin, req.headers.host)) return callback(null, true);
       callback('Origin not allowed', false);
     },
     adapter: createAdapter(deps.pubClient, deps.subClient, { key: 'cobalt#io' }),

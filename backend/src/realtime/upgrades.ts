@@ -3,14 +3,26 @@ import type { Duplex } from 'node:stream';
 import { audit } from '../components/audit/audit.js';
 import type { Metrics } from '../lib/metrics.js';
 
-/** Whether a browser origin may open a live connection (an absent Origin: not a browser, token auth decides). */
-export type OriginCheck = (origin: string | undefined) => boolean;
+/**
+ * Whether a browser origin may open a live connection: one of the allowed origins, or the page's
+ * own (a page this server served, as GraphiQL is). An absent Origin is not a browser: token
+ * authentication decides.
+ */
+export type OriginCheck = (origin: string | undefined, host: string | undefined) => boolean;
+
+const sameOrigin = (origin: string, host: string | undefined) => {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+};
 
 /** The handshake Origin allow-list (CORS does not protect WebSockets); each refusal is logged and counted. */
 export function createOriginCheck(allowedOrigins: string[], metrics: Pick<Metrics, 'securityEvents'>): OriginCheck {
   const allowed = new Set(allowedOrigins);
-  return (origin) => {
-    if (origin === undefined || allowed.has(origin)) return true;
+  return (origin, host) => {
+    if (origin === undefined || allowed.has(origin) || sameOrigin(origin, host)) return true;
     metrics.securityEvents.inc({ type: 'origin_refused' });
     audit('security.origin_refused', { origin: origin.slice(0, 200) });
     return false;
@@ -48,7 +60,7 @@ export function routeUpgrades(httpServer: HttpServer, originCheck: OriginCheck, 
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routes.find((r) => (r.path.endsWith('/') ? path.startsWith(r.path) : path === r.path));
     if (!route) return reject(socket, 404, { error: { code: 'NOT_FOUND', message: `No WebSocket endpoint at ${path.slice(0, 100)}` } });
-    if (!originCheck(req.headers.origin)) return reject(socket, 403, route.refusal);
+    if (!originCheck(req.headers.origin, req.headers.host)) return reject(socket, 403, route.refusal);
     route.handle(req, socket, head);
   });
 }

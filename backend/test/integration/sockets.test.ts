@@ -156,6 +156,8 @@ describe('Socket.IO contract across two instances', () => {
     expect(await upgradeStatus(a.url, '/socket.io/?EIO=4&transport=websocket', 'https://evil.example')).toEqual({ status: 403, body: { code: 4, message: 'Origin not allowed' } });
     expect(await upgradeStatus(a.url, '/graphql', 'https://evil.example')).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: 'Origin not allowed' } } });
     expect((await upgradeStatus(a.url, '/graphql', 'http://localhost:8080')).status).toBe(101);
+    // A page this server served itself (GraphiQL in development) is of its own origin.
+    expect((await upgradeStatus(a.url, '/graphql', a.url)).status).toBe(101);
     expect((await upgradeStatus(a.url, '/socket.io/?EIO=4&transport=websocket', 'http://localhost:8080')).status).toBe(101);
     expect((await upgradeStatus(a.url, '/elsewhere', 'http://localhost:8080')).status).toBe(404);
   });

@@ -143,11 +143,6 @@ export function createTodoService({ log, store, pages, maxSyncChanges }: TodoDep
       return page;
     },
 
-    /** The seq of the user's latest change: where a subscriber that asks for live changes only starts. */
-    async latestSeq(identity: Identity): Promise<number> {
-      return (await headOf(identity.userId)).seq;
-    },
-
     /**
      * What a client that last saw `since` missed: every todo changed after it, once, at the seq of
      * its latest change and in its current state, ordered by seq. When the gap cannot be replayed

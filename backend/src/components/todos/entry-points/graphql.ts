@@ -63,7 +63,7 @@ export function createTodoResolvers(todos: TodoService) {
                 queue.end();
               },
             },
-            { sync: (from) => todos.sync(identity, { since: from }), latestSeq: () => todos.latestSeq(identity) },
+            { sync: (from) => todos.sync(identity, { since: from }) },
           );
           stop = live.follow({
             announce: (announcement) => {

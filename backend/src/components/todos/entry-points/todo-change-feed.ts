@@ -28,8 +28,8 @@ const MAX_NOTED = 1024;
  * - a catch-up can run again later from what was sent (a Redis link was down: `resume`).
  */
 export class TodoChangeFeed {
-  /** Every seq up to here was sent, or covered by what was sent. */
-  private floor = 0;
+  /** Every seq up to here was sent, or covered by what was sent; null until a catch-up set it (live only). */
+  private floor: number | null = null;
   private readonly noted = new Set<number>();
   /** Live changes held while a catch-up runs. */
   private held: TodoChange[] | null = [];
@@ -37,21 +37,23 @@ export class TodoChangeFeed {
 
   constructor(
     private readonly out: { send(event: TodoChangeEvent): void; fail(error: unknown): void },
-    private readonly read: { sync(since: number): Promise<SyncResult>; latestSeq(): Promise<number> },
+    private readonly read: { sync(since: number): Promise<SyncResult> },
   ) {}
 
-  /** Starts the feed: from `since` when given, otherwise from the head of the log (live changes only). */
+  /** Starts the feed: from `since` when given, otherwise with the changes announced from now on (live only). */
   start(since: number | undefined): void {
-    this.exclusive(async () => {
-      if (since === undefined) this.floor = await this.read.latestSeq();
-      else this.apply(since, await this.read.sync(since));
-    });
+    if (since === undefined) this.held = null;
+    else this.exclusive(async () => this.apply(since, await this.read.sync(since)));
   }
 
-  /** Catches up from what was sent, after live changes may have been lost. */
+  /**
+   * Catches up from what was sent, after live changes may have been lost. A live-only feed that
+   * has sent nothing yet knows no seq to start from: it gets the full state (a RESET).
+   */
   resume(): void {
     this.held ??= [];
-    this.exclusive(async () => this.apply(this.floor, await this.read.sync(this.floor)));
+    const since = this.floor ?? (this.noted.size ? Math.min(...this.noted) - 1 : Number.MAX_SAFE_INTEGER);
+    this.exclusive(async () => this.apply(since, await this.read.sync(since)));
   }
 
   live(change: TodoChange): void {
@@ -82,7 +84,7 @@ export class TodoChangeFeed {
       this.out.send({ type: 'RESET', seq: result.seq, todos: result.todos });
       return;
     }
-    this.floor = Math.max(this.floor, since);
+    this.floor = Math.max(this.floor ?? 0, since);
     for (const change of result.changes) this.send(change);
     this.floor = Math.max(this.floor, result.seq);
     for (const seq of this.noted) if (seq <= this.floor) this.noted.delete(seq);
@@ -90,14 +92,14 @@ export class TodoChangeFeed {
   }
 
   private send(change: TodoChange): void {
-    if (change.seq <= this.floor || this.noted.has(change.seq)) return;
+    if ((this.floor !== null && change.seq <= this.floor) || this.noted.has(change.seq)) return;
     this.noted.add(change.seq);
     this.advance();
     this.out.send(toEvent(change));
   }
 
   private advance(): void {
-    while (this.noted.delete(this.floor + 1)) this.floor++;
+    if (this.floor !== null) while (this.noted.delete(this.floor + 1)) this.floor++;
     if (this.noted.size > MAX_NOTED) {
       this.floor = Math.min(...this.noted);
       this.noted.delete(this.floor);
