@@ -63,8 +63,8 @@ describe('GraphQL subscriptions on one instance', () => {
 
   it('when a subscription runs over HTTP, then it is refused: subscriptions need the WebSocket', async () => {
     const res = await api.graphql('subscription { sessionEvents { type } }', {}, user.accessToken);
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toMatchObject({ message: 'Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)', extensions: { code: 'VALIDATION_FAILED' } });
   });
 
   it('when a user sends more operations than the per-user budget, then the next subscription is refused RATE_LIMITED', async () => {
@@ -75,6 +75,26 @@ describe('GraphQL subscriptions on one instance', () => {
     const sub = client.subscribe(CHANGES);
     await sleep(200);
     expect((sub.errors[0] as { extensions: unknown }[])[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } });
+    // connection_init counts too: over the budget, the socket closes with 4429.
+    await expect(connectLive(server.url, { token: other.accessToken })).rejects.toMatchObject({ code: 4429 });
+  });
+
+  it('when a user holds subscriptions on two instances, then the bound counts them together', async () => {
+    const second = await startTestServer({ GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER: '3' });
+    try {
+      const someone = await registerUser(api, 'gws-two');
+      const [here, there] = [await live({ token: someone.accessToken }), await connectLive(second.url, { token: someone.accessToken })];
+      open.push(there);
+      const subs = [here.subscribe(CHANGES), there.subscribe(CHANGES), there.subscribe(CHANGES)];
+      await sleep(300);
+      for (const sub of subs) expect(sub.errors).toEqual([]);
+      const fourth = here.subscribe(CHANGES);
+      await sleep(300);
+      expect((fourth.errors[0] as { extensions: unknown }[])[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+    } finally {
+      await Promise.all(open.splice(0).map((c) => c.dispose()));
+      await second.stop();
+    }
   });
 });
 
@@ -110,6 +130,23 @@ describe('GraphQL subscriptions and tokens', () => {
     const client = await connectLive(server.url, { token: (await signIn()).accessToken });
     client.socket.send(JSON.stringify({ type: 'ping', payload: { token: other.accessToken } }));
     expect((await client.closed).code).toBe(4403);
+  });
+});
+
+describe('GraphQL subscriptions in production', () => {
+  it('when introspection is asked over the WebSocket in production, then it is refused as over HTTP', async () => {
+    const server = await startTestServer({ NODE_ENV: 'production' });
+    try {
+      const user = await registerUser(apiClient(server.url), 'gws-prod');
+      const client = await connectLive(server.url, { token: user.accessToken });
+      const query = client.subscribe('{ __schema { types { name } } }');
+      await sleep(300);
+      expect((query.errors[0] as { extensions: unknown }[])[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED' } });
+      expect(query.events).toEqual([]);
+      await client.dispose();
+    } finally {
+      await server.stop();
+    }
   });
 });
 

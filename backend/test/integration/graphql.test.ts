@@ -88,6 +88,23 @@ describe('GraphQL', () => {
     expect(res.body.data?.me).toBeUndefined();
   });
 
+  it('when a mutation is sent with GET, then it is refused 405 with Allow: POST and nothing runs', async () => {
+    const query = encodeURIComponent('mutation { createTodo(title: "over GET") { id } }');
+    const res = await fetch(`${server.url}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${alice.accessToken}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect((await res.json()).errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    const list = await api.graphql('{ todos { items { title } } }', {}, alice.accessToken);
+    expect(list.body.data.todos.items.map((t: { title: string }) => t.title)).not.toContain('over GET');
+  });
+
+  it('when a field fails on the client\'s input, then its error says so in extensions.classification too', async () => {
+    const res = await api.graphql('{ todo(id: "nope") { id } }', {}, alice.accessToken);
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', classification: 'BAD_REQUEST' });
+    const missing = await api.graphql('mutation { deleteTodo(id: "aaaaaaaaaaaaaaaaaaaaaaaa") }', {}, alice.accessToken);
+    expect(missing.body.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', classification: 'NOT_FOUND' });
+  });
+
   it('when a batched request is sent, then it is refused', async () => {
     const res = await api.request('POST', '/graphql', { body: [{ query: '{ me { id } }' }, { query: '{ me { id } }' }], token: alice.accessToken });
     expect(res.status).toBe(400);
