@@ -225,6 +225,19 @@ async function withLock(dir, fn) {
   }
 }
 
+/** Which version of each tool is installed in `dir` (empty before the first install). */
+function readManifest(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeManifest(dir, manifest) {
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 /**
  * Installs whatever check tool is missing or at another version, and returns their paths.
  * Throws (never skips) when a tool cannot be installed.
@@ -240,13 +253,7 @@ export async function installCheckTools(opts = {}) {
   if (missingApt.length) installApt(missingApt, say);
 
   return withLock(dir, async () => {
-    const manifestFile = join(dir, 'manifest.json');
-    let manifest = {};
-    try {
-      manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    } catch {
-      /* first install */
-    }
+    const manifest = readManifest(dir);
     const paths = checkToolPaths(dir);
     const steps = [
       {
@@ -298,7 +305,7 @@ export async function installCheckTools(opts = {}) {
       say(`${s.name} ${s.version}: installing (${s.note})`);
       s.install();
       manifest[s.name] = s.version;
-      writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      writeManifest(dir, manifest);
       say(`${s.name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
     for (const [name, path] of Object.entries(paths)) {
@@ -319,20 +326,14 @@ export async function installSchemathesis(opts = {}) {
   const log = opts.log ?? ((line) => console.error(line));
   mkdirSync(dir, { recursive: true });
   return withLock(dir, async () => {
-    const manifestFile = join(dir, 'manifest.json');
-    let manifest = {};
-    try {
-      manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    } catch {
-      /* first install */
-    }
+    const manifest = readManifest(dir);
     const target = join(dir, 'schemathesis');
     if (manifest.schemathesis !== TOOL_VERSIONS.schemathesis || !existsSync(join(target, 'schemathesis', 'cli'))) {
       const started = Date.now();
       log(`check-tools schemathesis ${TOOL_VERSIONS.schemathesis}: installing (pip)`);
       pipInstall(dir, [TOOL_VERSIONS.schemathesis], { subdir: 'schemathesis', withDeps: true });
       manifest.schemathesis = TOOL_VERSIONS.schemathesis;
-      writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      writeManifest(dir, manifest);
       log(`check-tools schemathesis ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
     const python = which('python3');

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isRedisReady } from '../infra/redis/connection.js';
+import { isRedisReady, onLinkRecovered } from '../infra/redis/connection.js';
 import { errorFields, logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Announcement, Audience, Delivery } from './notifier.js';
@@ -78,25 +78,13 @@ export function createLiveChannel(deps: { instanceId: string; pub: Redis; sub: R
     else if (channel.startsWith(CHANNEL_PREFIX)) dispatch(channel.slice(CHANNEL_PREFIX.length), message);
   });
 
-  let subLost = false;
-  sub.on('close', () => {
-    subLost = true;
-  });
-  sub.on('ready', () => {
-    if (!subLost) return;
-    subLost = false;
+  onLinkRecovered(sub, () => {
     void Promise.all([RESUME_CHANNEL, ...[...users.keys()].map(channelOf)].map(subscribe)).then(() => {
       logger.info('live channel link to redis is back: catching up', { link: 'sub' });
       resumeAll();
     });
   });
-  let pubLost = false;
-  pub.on('close', () => {
-    pubLost = true;
-  });
-  pub.on('ready', () => {
-    if (!pubLost) return;
-    pubLost = false;
+  onLinkRecovered(pub, () => {
     logger.info('live channel link to redis is back: catching up', { link: 'pub' });
     publish(RESUME_CHANNEL, {});
     resumeAll();

@@ -4,6 +4,7 @@ import type { ClientToServerEvents, ServerToClientEvents, TodoChange } from '@co
 import { PROTOCOL_VERSION } from '@cobalt/contract';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
+import { onLinkRecovered } from '../infra/redis/connection.js';
 import { Server, type Socket } from 'socket.io';
 import { audit } from '../components/audit/audit.js';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
@@ -76,19 +77,12 @@ export function createSocketServer(deps: {
   // While an instance's link to Redis is down, what it publishes and what it should receive is
   // gone for good (pub/sub keeps nothing). When the link is back its clients, or every client for
   // a lost publisher link, are told to catch up with `sync`; the change log has it all.
-  const onRecovery = (client: Redis, link: 'sub' | 'pub', announce: () => void) => {
-    let lost = false;
-    client.on('close', () => {
-      lost = true;
-    });
-    client.on('ready', () => {
-      if (!lost) return;
-      lost = false;
+  const onRecovery = (client: Redis, link: 'sub' | 'pub', announce: () => void) =>
+    onLinkRecovered(client, () => {
       logger.info('realtime link to redis is back: asking clients to sync', { link });
       metrics.broadcasts.inc({ event: 'sync:required' });
       announce();
     });
-  };
   onRecovery(deps.subClient, 'sub', () => io.local.emit('sync:required', { reason: 'fanout_resumed' }));
   onRecovery(deps.pubClient, 'pub', () => io.emit('sync:required', { reason: 'fanout_resumed' }));
 
