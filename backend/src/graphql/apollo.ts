@@ -3,7 +3,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ERROR_CODES, type ErrorCode } from '@cobalt/contract';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
 import { identify } from '../http/authenticate.js';
@@ -64,18 +64,18 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   return { message: appError.message, path: formatted.path, locations: formatted.locations, extensions };
 }
 
+/** An operation's first root field: what metrics are labelled by (bounded by the schema), never the client-chosen operation name. */
+export function rootFieldOf(operation: OperationDefinitionNode | null | undefined): string {
+  const field = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+  return field?.kind === 'Field' ? field.name.value : 'unknown';
+}
+
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ operation, errors }) {
-          // Labelled by the root field (bounded by the schema), never by the client-chosen operation name.
-          const rootField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
-          metrics.graphqlOperations.inc({
-            operation_type: operation?.operation ?? 'unknown',
-            root_field: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
-            outcome: errors?.length ? 'error' : 'ok',
-          });
+          metrics.graphqlOperations.inc({ operation_type: operation?.operation ?? 'unknown', root_field: rootFieldOf(operation), outcome: errors?.length ? 'error' : 'ok' });
         },
       };
     },

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, getOperationAST, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, execute, getOperationAST, specifiedRules, subscribe, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -11,9 +11,10 @@ import { bearerToken } from '../../http/authenticate.js';
 import type { RateLimiter } from '../../http/rate-limit.js';
 import { AppError, toAppError } from '../../lib/app-error.js';
 import { errorFields, logger } from '../../lib/logger.js';
+import { runWithContext } from '../../lib/request-context.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { LiveChannel } from '../../realtime/live-channel.js';
-import { formatGraphQLError } from '../apollo.js';
+import { formatGraphQLError, rootFieldOf } from '../apollo.js';
 import { createUserLoader, type GraphQLContext, type LiveFeed } from '../context.js';
 import { parseWithinTokenLimit, type OperationLimits } from '../limits.js';
 import type { SubscriptionQuota } from './quota.js';
@@ -129,13 +130,22 @@ export function createSubscriptionServer(deps: {
 
   const rootField = (args: ExecutionArgs) => {
     const operation = getOperationAST(args.document, args.operationName);
-    const field = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
-    return { type: operation?.operation ?? 'unknown', field: field?.kind === 'Field' ? field.name.value : 'unknown' };
+    return { type: operation?.operation ?? 'unknown', field: rootFieldOf(operation) };
   };
+
+  /** Log lines of an operation carry its request id and user, as an HTTP request's do. */
+  const inContext =
+    <R>(run: (args: ExecutionArgs) => R) =>
+    (args: ExecutionArgs): R => {
+      const identity = (args.contextValue as GraphQLContext).identity;
+      return runWithContext({ requestId: randomUUID(), userId: identity?.userId, sessionId: identity?.sessionId }, () => run(args));
+    };
 
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      execute: inContext(execute),
+      subscribe: inContext(subscribe),
       connectionInitWaitTimeout: 5000,
       async onConnect(ctx) {
         const token = tokenOf(ctx.connectionParams);
@@ -168,11 +178,11 @@ export function createSubscriptionServer(deps: {
             end: () => end(ctx, connection),
           });
           connections.set(ctx, connection);
+          metrics.graphqlWsConnections.inc(); // onClose takes it off again, whatever happens next
           // Revoked while the connection was being set up: its announcement may have gone by.
           await auth.authenticate(token);
           if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
           scheduleExpiry(ctx, connection);
-          metrics.graphqlWsConnections.inc();
           return { instance: deps.instanceId, expiresAt: new Date(connection.expiresAt).toISOString() };
         } catch (error) {
           const [code, reason] = closeFor(error);
@@ -223,8 +233,7 @@ export function createSubscriptionServer(deps: {
           if (!(await deps.quota.acquire(identity.userId, place))) {
             return [refusal(new AppError('RATE_LIMITED', `Too many subscriptions: a user holds at most ${deps.maxSubscriptionsPerUser} at once`))];
           }
-          const field = operation.selectionSet.selections.find((s) => s.kind === 'Field');
-          const root = field?.kind === 'Field' ? field.name.value : 'unknown';
+          const root = rootFieldOf(operation);
           connection.subscriptions.set(id, { place, field: root });
           metrics.graphqlSubscriptions.inc({ root_field: root });
         }
@@ -241,9 +250,10 @@ export function createSubscriptionServer(deps: {
         };
         return { schema: deps.schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
       },
-      onOperation(_ctx, _id, _payload, args) {
+      onOperation(_ctx, _id, _payload, args, result) {
         const { type, field } = rootField(args);
-        metrics.graphqlOperations.inc({ operation_type: type, root_field: field, outcome: 'ok' });
+        const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+        metrics.graphqlOperations.inc({ operation_type: type, root_field: field, outcome: failed ? 'error' : 'ok' });
       },
       onNext(_ctx, _id, _payload, args, result) {
         const { type, field } = rootField(args);
