@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Router } from 'express';
+import { Router, type Express } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
@@ -43,6 +43,8 @@ import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
   httpServer: Server;
+  /** The Express app behind it (its routes are listed against the OpenAPI document in a test). */
+  app: Express;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   /** Graceful stop: not ready, drain HTTP and sockets, close the stores. */
@@ -202,6 +204,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
 
   return {
     httpServer,
+    app: http.app,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
