@@ -50,12 +50,17 @@ describe('GraphQL subscriptions on one instance', () => {
     const client = await live({ token: user.accessToken });
     const tooManyTokens = `subscription { todoChanges { ${'seq '.repeat(2100)} } }`;
     const aliases = `subscription { todoChanges { ${Array.from({ length: 11 }, (_, i) => `a${i}: seq`).join(' ')} } }`;
-    for (const query of [tooManyTokens, aliases, 'subscription { todoChanges(since: "x") { seq } }', 'subscription { nope }']) {
+    const todo = 'id title completed createdAt updatedAt version owner { id email name }';
+    const tooCostly = `subscription { todoChanges { ${Array.from({ length: 10 }, (_, i) => `t${i}: todos { ${todo} }`).join(' ')} } }`;
+    for (const query of [tooManyTokens, aliases, tooCostly, 'subscription { todoChanges(since: "x") { seq } }', 'subscription { nope }']) {
       const sub = client.subscribe(query);
       await sleep(150);
       expect(sub.events, query.slice(0, 60)).toEqual([]);
       expect((sub.errors[0] as { extensions: unknown }[])[0], query.slice(0, 60)).toMatchObject({ extensions: { code: 'VALIDATION_FAILED' } });
     }
+    const costly = client.subscribe(tooCostly);
+    await sleep(150);
+    expect((costly.errors[0] as { message: string }[])[0]!.message).toMatch(/cost limit of 200/i);
     const negative = client.subscribe('subscription { todoChanges(since: -1) { seq } }');
     await sleep(200);
     expect(negative.events[0]?.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', details: [{ path: 'since', message: 'since must be 0 or more' }] } });
