@@ -66,6 +66,22 @@ describe('GraphQL subscriptions on one instance', () => {
     expect(negative.events[0]?.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', details: [{ path: 'since', message: 'since must be 0 or more' }] } });
   });
 
+  it('when a query and a mutation are sent on the socket, then they run as over HTTP and the subscription on it hears the change', async () => {
+    const someone = await registerUser(api, 'gws-ops');
+    const client = await live({ token: someone.accessToken });
+    const changes = client.subscribe(CHANGES);
+    await sleep(200);
+    const created = client.subscribe('mutation { createTodo(title: "over the socket") { id title version } }');
+    await created.waitFor((e) => e.data?.createTodo);
+    const id = created.events[0].data.createTodo.id as string;
+    expect(created.events[0].data.createTodo).toMatchObject({ title: 'over the socket', version: 1 });
+    await changes.waitFor((e) => e.data?.todoChanges?.id === id);
+    const me = client.subscribe('{ me { id } }');
+    await me.waitFor((e) => e.data?.me);
+    expect(me.events[0].data.me.id).toBe(someone.id);
+    expect((await api.get(`/api/todos/${id}`, someone.accessToken)).body.title).toBe('over the socket');
+  });
+
   it('when a subscription runs over HTTP, then it is refused: subscriptions need the WebSocket', async () => {
     const res = await api.graphql('subscription { sessionEvents { type } }', {}, user.accessToken);
     expect(res.status).toBe(400);
