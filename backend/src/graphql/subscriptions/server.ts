@@ -144,6 +144,8 @@ export function createSubscriptionServer(deps: {
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema: deps.schema,
+      // Internal errors close a socket with a reason; in production it names no detail.
+      isProd: deps.isProduction,
       execute: inContext(execute),
       subscribe: inContext(subscribe),
       connectionInitWaitTimeout: 5000,
