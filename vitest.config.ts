@@ -1,4 +1,12 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The backend's code and its libraries (Apollo, graphql-ws, @graphql-tools) must share one copy of
+ * `graphql`: Node loads its CommonJS entry for the libraries, while Vite would pick the ES module
+ * build for our code, and graphql refuses schemas and errors from "another realm".
+ */
+const oneGraphql = { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }] };
 
 /**
  * One runner for the whole repo. `npm test` (scripts/test.mjs) starts the real services and
@@ -8,6 +16,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: oneGraphql,
         test: { name: 'unit', include: ['backend/test/unit/**/*.test.ts'], environment: 'node', env: { LOG_LEVEL: 'error' } },
       },
       {
@@ -15,6 +24,7 @@ export default defineConfig({
         test: { name: 'client', include: ['packages/client/test/**/*.test.ts'], environment: 'node' },
       },
       {
+        resolve: oneGraphql,
         test: {
           name: 'integration',
           include: ['backend/test/integration/**/*.test.ts'],
@@ -26,6 +36,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: oneGraphql,
         test: {
           name: 'cluster',
           include: ['tests/cluster/**/*.test.ts'],
@@ -59,6 +70,7 @@ export default defineConfig({
       },
       {
         // The built web app in Chromium, through Caddy, against the running cluster.
+        resolve: oneGraphql,
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],

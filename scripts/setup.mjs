@@ -284,6 +284,13 @@ export async function setup(opts = {}) {
         output: join(root, 'frontend', 'dist', 'index.html'),
         cmd: ['npm', ['run', 'build', '-w', 'frontend']],
       },
+      {
+        // GraphiQL, which backends in development serve at /graphql (backend/src/graphql/graphiql.ts).
+        name: 'graphiql',
+        inputs: [join(root, 'packages', 'graphiql', 'src'), join(root, 'packages', 'graphiql', 'index.html'), join(root, 'packages', 'graphiql', 'vite.config.ts'), join(root, 'packages', 'graphiql', 'package.json'), lockInput],
+        output: join(root, 'packages', 'graphiql', 'dist', 'index.html'),
+        cmd: ['npm', ['run', 'build', '-w', 'packages/graphiql']],
+      },
     ];
     // A build is up to date when its key output exists and a stamp written after its last
     // successful run is newer than every input (a failed build never refreshes the stamp).

@@ -77,6 +77,8 @@ const envSchema = z.object({
    */
   TODO_TOMBSTONE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   GRAPHQL_INTROSPECTION: z.stringbool().optional(),
+  /** GraphQL subscriptions one user may hold at once, across the cluster (each WebSocket may carry several). */
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(50),
   /**
    * Memory each instance may use to keep list pages between requests (0 turns it off). A page is
    * served again only while its user has made no write since (the user's head has not moved).
@@ -120,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     rateLimits: { apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE, socketPerMinute: e.SOCKET_RATE_LIMIT_PER_MINUTE },
     socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },
-    graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction },
+    graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction, maxSubscriptionsPerUser: e.GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER },
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS, storedRequests: e.LOG_STORED_REQUESTS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainMs: e.SHUTDOWN_DRAIN_MS },

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Router } from 'express';
+import { Router, type Express } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
 import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
@@ -21,7 +21,13 @@ import { createTodoService, type CachedPage } from './components/todos/domain/to
 import { createTodoRouter } from './components/todos/entry-points/rest.js';
 import { registerTodoSocketHandlers } from './components/todos/entry-points/socket.js';
 import { createGraphQLMiddleware } from './graphql/apollo.js';
+import { createGraphiqlRouter } from './graphql/graphiql.js';
+import { createOperationLimits } from './graphql/limits.js';
+import { createSchema } from './graphql/schema.js';
+import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
+import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
+import { createOpenApiRouter } from './http/openapi.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { connectMongo, watchAvailability } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
@@ -30,10 +36,15 @@ import { applyMigrations } from './infra/postgres/migrate.js';
 import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
-import { authenticateSockets, createSocketNotifier, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { createLiveChannel } from './realtime/live-channel.js';
+import { createNotifier } from './realtime/notifier.js';
+import { authenticateSockets, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
   httpServer: Server;
+  /** The Express app behind it (its routes are listed against the OpenAPI document in a test). */
+  app: Express;
   /** Starts listening; resolves with the bound port (useful with PORT=0). */
   listen(): Promise<number>;
   /** Graceful stop: not ready, drain HTTP and sockets, close the stores. */
@@ -74,7 +85,9 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const pubClient = createRedis(config.redis.url, `${config.instanceId}:pub`, onRedisError, { autoPipelining: true });
   const subClient = createRedis(config.redis.url, `${config.instanceId}:sub`, onRedisError);
   const revocationFeed = createRedis(config.redis.url, `${config.instanceId}:revocations`);
-  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed)]);
+  // graphql-ws subscribers hear their users' announcements on channels of their own (live-channel.ts).
+  const liveSubClient = createRedis(config.redis.url, `${config.instanceId}:live`, onRedisError);
+  await Promise.all([whenReady(redis), whenReady(pubClient), whenReady(subClient), whenReady(revocationFeed), whenReady(liveSubClient)]);
   reportPublishFailures(pubClient, onRedisError);
 
   const logTransport = new MongoLogTransport(mongo);
@@ -91,6 +104,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
 
   const http = createHttpApp(config, metrics);
   const httpServer = createServer(http.app);
+  const originCheck = createOriginCheck(config.http.corsOrigins, metrics);
   const io = createSocketServer({
     httpServer,
     instanceId: config.instanceId,
@@ -98,9 +112,14 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     subClient,
     metrics,
     allowedOrigins: config.http.corsOrigins,
+    originCheck,
     maxPayloadBytes: config.socket.maxPayloadBytes,
   });
-  const notifier = createSocketNotifier(io, metrics);
+  // One notifier decides who hears what; each transport delivers it to its own connections.
+  const notifier = createNotifier(metrics);
+  notifier.attach(createSocketDelivery(io));
+  const live = createLiveChannel({ instanceId: config.instanceId, pub: pubClient, sub: liveSubClient, metrics });
+  notifier.attach(live);
 
   const sessionRepository = createSessionRepository(db);
   const auth = createAuthService({
@@ -150,20 +169,42 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   };
   const socketLimiter = limiter('socket', config.rateLimits.socketPerMinute);
 
+  const schema = createSchema({ auth, todos });
+  const limits = createOperationLimits({ metrics, introspection: config.graphql.introspection, isProduction: config.isProduction });
   const graphql = await createGraphQLMiddleware({
+    schema,
     auth,
     perUserLimiter: authLimits.perUser,
-    todos,
+    limits,
     metrics,
     introspection: config.graphql.introspection,
     isProduction: config.isProduction,
   });
+  const subscriptions = createSubscriptionServer({
+    schema,
+    instanceId: config.instanceId,
+    auth,
+    perUserLimiter: authLimits.perUser,
+    limits,
+    live,
+    quota: createSubscriptionQuota(redis, config.graphql.maxSubscriptionsPerUser),
+    maxSubscriptionsPerUser: config.graphql.maxSubscriptionsPerUser,
+    metrics,
+    maxPayloadBytes: config.socket.maxPayloadBytes,
+    isProduction: config.isProduction,
+  });
+  routeUpgrades(httpServer, originCheck, [
+    // Socket.IO's own refusal body, as its polling transport answers a foreign Origin.
+    { path: '/socket.io/', refusal: { code: 4, message: 'Origin not allowed' }, handle: (req, socket, head) => io.engine.handleUpgrade(req, socket, head) },
+    { path: '/graphql', refusal: { error: { code: 'FORBIDDEN', message: 'Origin not allowed' } }, handle: subscriptions.handleUpgrade },
+  ]);
 
   const metricsRouter = Router().get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();
   authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);
@@ -172,6 +213,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
 
   return {
     httpServer,
+    app: http.app,
     listen: () =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -186,6 +228,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       // Closing the transports (not a Socket.IO disconnect, which tells clients to stay away)
       // makes clients reconnect by themselves, through the balancer, to another instance.
       io.engine.close();
+      await subscriptions.close();
       step('sockets closed');
       await drainHttp(httpServer, config.shutdown.drainMs);
       step('http drained');
@@ -197,7 +240,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       await logTransport.flush();
       logger.remove(logTransport);
       logTransport.close();
-      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit()]);
+      await Promise.allSettled([db.$disconnect(), mongo.close(), redis.quit(), pubClient.quit(), subClient.quit(), revocationFeed.quit(), liveSubClient.quit()]);
       step('stores closed');
     },
   };

@@ -21,12 +21,19 @@ describe('the devices page', () => {
     const other = rows.filter({ hasNotText: 'This device' });
     const presenceOf = async (row: typeof other) => row.getByTestId('session-presence').textContent().catch(() => null);
 
+    // The page reads the sessions and the user over GraphQL (typed documents generated from backend/schema.graphql).
+    const operations: string[] = [];
+    laptop.page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/graphql' && request.method() === 'POST') operations.push(String((request.postDataJSON() as { operationName?: string }).operationName));
+    });
+
     await step('sign in on two devices and open the devices page', pages, async () => {
       await register(laptop.page, account);
       await signIn(phone.page, account);
       await connectedInstance(phone.page);
       await laptop.page.getByRole('link', { name: 'Devices' }).click();
       await waitUntil('two sessions listed', 5_000, async () => (await rows.count()) === 2);
+      expect(operations).toEqual(expect.arrayContaining(['SignedInUser', 'DeviceSessions']));
     });
 
     await step('both show online', pages, async () => {

@@ -59,6 +59,9 @@ describe('Grafana dashboard', () => {
     expect(has(/process_resident_memory_bytes/)).toBe(true);
     expect(has(/cobalt_security_events_total\{[^}]*type="rate_limited"/)).toBe(true);
     expect(has(/sum by \(type\) \(rate\(cobalt_security_events_total/)).toBe(true);
+    // GraphQL subscriptions: how many run, and the events they are sent.
+    expect(has(/sum by \(instance_id, root_field\) \(cobalt_graphql_subscriptions_active/)).toBe(true);
+    expect(has(/rate\(cobalt_graphql_subscription_events_total/)).toBe(true);
   });
 
   it('when every query is read, then it names only metrics and labels the backend exports', () => {

@@ -2,22 +2,17 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
-import { ERROR_CODES } from '@cobalt/contract';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ERROR_CODES, type ErrorCode } from '@cobalt/contract';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
-import { createAuthResolvers } from '../components/auth/entry-points/graphql.js';
-import type { TodoService } from '../components/todos/domain/todo-service.js';
-import { createTodoResolvers } from '../components/todos/entry-points/graphql.js';
 import { identify } from '../http/authenticate.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { logUnexpected } from '../http/error-handler.js';
 import { AppError, toAppError } from '../lib/app-error.js';
 import type { Metrics } from '../lib/metrics.js';
 import { createUserLoader, type GraphQLContext } from './context.js';
-import { typeDefs } from './type-defs.js';
+import { parseWithinTokenLimit, type OperationLimits } from './limits.js';
 
 // Apollo's own request errors (syntax, unknown field, bad argument type, a persisted query asked
 // for: Cobalt takes none) are input errors.
@@ -30,6 +25,24 @@ function isRequestRefusal(error: unknown): boolean {
   const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
   return typeof status === 'number' && status >= 400 && status < 500;
 }
+
+/**
+ * Besides the contract's code, an error raised by a field says whose fault it is in the words of
+ * graphql-java and Spring for GraphQL (`classification`), which API tools read: a field error
+ * comes with a `path`, and without it they cannot tell refused input from a failing server.
+ */
+const CLASSIFICATION: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'BAD_REQUEST',
+  CONFLICT: 'BAD_REQUEST',
+  RATE_LIMITED: 'BAD_REQUEST',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAVAILABLE: 'INTERNAL_ERROR',
+  INTERNAL: 'INTERNAL_ERROR',
+};
 
 /** Every GraphQL error carries one of the contract's codes; unknown errors are masked. */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -45,10 +58,16 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   }
   const appError = toAppError(original);
   logUnexpected(appError, { path: formatted.path });
-  const extensions: Record<string, unknown> = { code: appError.code };
+  const extensions: Record<string, unknown> = { code: appError.code, classification: CLASSIFICATION[appError.code] };
   if (appError.details !== undefined) extensions.details = appError.details;
   if (appError.retryAfterSeconds !== undefined) extensions.retryAfterSeconds = appError.retryAfterSeconds;
   return { message: appError.message, path: formatted.path, locations: formatted.locations, extensions };
+}
+
+/** An operation's first root field: what metrics are labelled by (bounded by the schema), never the client-chosen operation name. */
+export function rootFieldOf(operation: OperationDefinitionNode | null | undefined): string {
+  const field = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+  return field?.kind === 'Field' ? field.name.value : 'unknown';
 }
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
@@ -56,13 +75,7 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
     async requestDidStart() {
       return {
         async willSendResponse({ operation, errors }) {
-          // Labelled by the root field (bounded by the schema), never by the client-chosen operation name.
-          const rootField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
-          metrics.graphqlOperations.inc({
-            operation_type: operation?.operation ?? 'unknown',
-            root_field: rootField?.kind === 'Field' ? rootField.name.value : 'unknown',
-            outcome: errors?.length ? 'error' : 'ok',
-          });
+          metrics.graphqlOperations.inc({ operation_type: operation?.operation ?? 'unknown', root_field: rootFieldOf(operation), outcome: errors?.length ? 'error' : 'ok' });
         },
       };
     },
@@ -74,12 +87,12 @@ function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
  * throws from a parsing hook, which Apollo masks as a 500 (for plain syntax errors too). Here
  * only the limit is enforced, with the contract's 400; syntax errors are left to Apollo.
  */
-function maxTokensGuard(n: number, onReject: () => void): RequestHandler {
+function maxTokensGuard(onReject: () => void): RequestHandler {
   return (req, res, next) => {
     const query: unknown = (req.body as { query?: unknown } | undefined)?.query ?? req.query.query;
     if (typeof query !== 'string') return next();
     try {
-      new MaxTokensParserWLexer(query, { n }).parseDocument();
+      parseWithinTokenLimit(query);
     } catch (error) {
       const message = (error as Error).message;
       if (/token limit/i.test(message)) {
@@ -105,11 +118,26 @@ function persistedQueryProbePlugin(onProbe: () => void): ApolloServerPlugin<Grap
   };
 }
 
+/** Subscriptions run over the WebSocket (graphql-ws) only: over HTTP one is a client error, not a null field. */
+const subscriptionsOverWebSocketPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};
+
 /**
  * A request refused before execution (syntax, validation or an abuse limit) is the client's
  * fault: answer 400, whichever layer raised it (some limits throw while parsing, which Apollo
- * would otherwise report as 500). Every answer is `Cache-Control: no-store`, as REST's are
- * (Apollo's own default for GET is only `private, no-cache`).
+ * would otherwise report as 500). A status Apollo chose itself for a refusal stays (405 for a
+ * mutation sent with GET). Every answer is `Cache-Control: no-store`, as REST's are (Apollo's own
+ * default for GET is only `private, no-cache`).
  */
 const inputErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
@@ -118,7 +146,8 @@ const inputErrorStatusPlugin: ApolloServerPlugin<GraphQLContext> = {
         response.http.headers.set('cache-control', 'no-store');
         if (response.body.kind !== 'single') return;
         const { errors, data } = response.body.singleResult;
-        if (data === undefined && errors?.length && errors.every((e) => e.extensions?.code === 'VALIDATION_FAILED')) {
+        const status = response.http.status ?? 200;
+        if (!(status >= 400 && status < 500) && data === undefined && errors?.length && errors.every((e) => e.extensions?.code === 'VALIDATION_FAILED')) {
           response.http.status = 400;
         }
       },
@@ -147,34 +176,17 @@ function anonymousLimit(limiter: RateLimiter): RequestHandler {
 }
 
 export async function createGraphQLMiddleware(deps: {
+  schema: GraphQLSchema;
   auth: AuthService;
   perUserLimiter: RateLimiter;
-  todos: TodoService;
+  limits: OperationLimits;
   metrics: Metrics;
   introspection: boolean;
   isProduction: boolean;
 }): Promise<{ middleware: RequestHandler[]; stop: () => Promise<void> }> {
-  const authResolvers = createAuthResolvers(deps.auth);
-  const todoResolvers = createTodoResolvers(deps.todos);
-  // Bounds on what one operation may ask for: our deepest real query (todos > items > owner > id)
-  // has depth 4; anything far beyond the schema's shape is refused before it runs.
-  const countRejection = () => deps.metrics.securityEvents.inc({ type: 'graphql_rejected' });
-  const counted = { onReject: [countRejection] };
-  const armor = new ApolloArmor({
-    maxDepth: { n: 8, ignoreIntrospection: false, ...counted },
-    maxAliases: { n: 10, ...counted },
-    maxTokens: { enabled: false }, // see maxTokensGuard
-    maxDirectives: { n: 10, ...counted },
-    costLimit: { maxCost: 200, ...counted },
-    blockFieldSuggestion: { enabled: deps.isProduction },
-  }).protect();
+  const { limits } = deps;
   const server = new ApolloServer<GraphQLContext>({
-    typeDefs,
-    resolvers: {
-      Query: { ...authResolvers.Query, ...todoResolvers.Query },
-      Mutation: todoResolvers.Mutation,
-      Todo: todoResolvers.Todo,
-    },
+    schema: deps.schema,
     introspection: deps.introspection,
     // No automatic persisted queries: no client uses them, and they would let anyone fill the
     // server's query cache. Asking for one is a client error (formatGraphQLError).
@@ -185,13 +197,15 @@ export async function createGraphQLMiddleware(deps: {
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatGraphQLError,
-    validationRules: armor.validationRules,
+    validationRules: limits.apolloValidationRules,
     plugins: [
-      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      ...limits.apolloPlugins,
       metricsPlugin(deps.metrics),
-      persistedQueryProbePlugin(countRejection),
+      persistedQueryProbePlugin(limits.countRejection),
+      subscriptionsOverWebSocketPlugin,
       inputErrorStatusPlugin,
-      ...(deps.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Development serves GraphiQL from this server instead (graphiql.ts); Apollo's page loads from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await server.start();
@@ -210,5 +224,5 @@ export async function createGraphQLMiddleware(deps: {
       }
     },
   });
-  return { middleware: [anonymousLimit(deps.perUserLimiter), maxTokensGuard(2000, countRejection), middleware], stop: () => server.stop() };
+  return { middleware: [anonymousLimit(deps.perUserLimiter), maxTokensGuard(limits.countRejection), middleware], stop: () => server.stop() };
 }

@@ -2,12 +2,27 @@ import DataLoader from 'dataloader';
 import type { User } from '@cobalt/contract';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
 import type { Identity } from '../components/auth/domain/tokens.js';
-import { unauthenticated } from '../lib/app-error.js';
+import { AppError, unauthenticated } from '../lib/app-error.js';
+import type { Announcement } from '../realtime/notifier.js';
+
+/** What a subscription hears of its connection's announcements (see subscriptions/server.ts). */
+export interface LiveFeed {
+  announce(announcement: Announcement): void;
+  /** Announcements may have been lost: catch up from the store. */
+  resume(): void;
+}
+
+/** The live connection an operation runs on: only WebSocket operations have one. */
+export interface LiveConnection {
+  /** Hears the connection's announcements until the returned function is called. */
+  follow(feed: LiveFeed): () => void;
+}
 
 export interface GraphQLContext {
   identity?: Identity;
   /** Per-operation loader: every `owner` of a page is fetched in one Postgres query. */
   userLoader: DataLoader<string, User | null>;
+  live?: LiveConnection;
 }
 
 export function createUserLoader(auth: AuthService): DataLoader<string, User | null> {
@@ -21,6 +36,11 @@ export function createUserLoader(auth: AuthService): DataLoader<string, User | n
 export function requireIdentity(context: GraphQLContext): Identity {
   if (!context.identity) throw unauthenticated();
   return context.identity;
+}
+
+export function requireLive(context: GraphQLContext): LiveConnection {
+  if (!context.live) throw new AppError('VALIDATION_FAILED', 'Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)');
+  return context.live;
 }
 
 /** GraphQL sends explicit nulls for omitted optional arguments; the domain schemas expect them absent. */

@@ -41,6 +41,23 @@ export function createMetrics(instanceId: string) {
       labelNames: ['operation_type', 'root_field', 'outcome'] as const,
       registers: [registry],
     }),
+    graphqlWsConnections: new client.Gauge({
+      name: 'cobalt_graphql_ws_connections',
+      help: 'GraphQL WebSocket (graphql-transport-ws) connections currently authenticated on this instance',
+      registers: [registry],
+    }),
+    graphqlSubscriptions: new client.Gauge({
+      name: 'cobalt_graphql_subscriptions_active',
+      help: 'GraphQL subscriptions currently running on this instance, by root field',
+      labelNames: ['root_field'] as const,
+      registers: [registry],
+    }),
+    graphqlSubscriptionEvents: new client.Counter({
+      name: 'cobalt_graphql_subscription_events_total',
+      help: 'Events sent to GraphQL subscribers, by root field',
+      labelNames: ['root_field'] as const,
+      registers: [registry],
+    }),
     socketsConnected: new client.Gauge({
       name: 'cobalt_sockets_connected',
       help: 'Socket.IO connections currently open on this instance',

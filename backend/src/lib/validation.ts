@@ -48,7 +48,7 @@ export interface TextRules {
 export function textField(rules: TextRules) {
   const { label, max, min = 1, trim = true } = rules;
   const base = z.string({ message: rules.notString ?? `${label} must be a string` });
-  return (trim ? base.trim() : base).superRefine((value, ctx) => {
+  const checked = (trim ? base.trim() : base).superRefine((value, ctx) => {
     if (!isStorableText(value)) {
       ctx.addIssue({ code: 'custom', message: `${label} must not contain the NUL character or an unpaired surrogate` });
       return;
@@ -61,4 +61,7 @@ export function textField(rules: TextRules) {
     else if (tooShort) ctx.addIssue({ code: 'custom', message: rules.tooShort ?? `${label} must be at least ${min} characters` });
     else if (tooLong) ctx.addIssue({ code: 'custom', message: rules.tooLong ?? `${label} must be at most ${max} characters` });
   });
+  // The rule as JSON Schema states it for the OpenAPI document: bounds in code points (as here),
+  // no NUL, something besides white space.
+  return checked.meta({ minLength: min, maxLength: max, pattern: '^[^\\u0000]*\\S[^\\u0000]*$' });
 }

@@ -1,9 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { ClientToServerEvents, ServerToClientEvents, Session, TodoChange } from '@cobalt/contract';
+import type { ClientToServerEvents, ServerToClientEvents, TodoChange } from '@cobalt/contract';
 import { PROTOCOL_VERSION } from '@cobalt/contract';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
+import { onLinkRecovered } from '../infra/redis/connection.js';
 import { Server, type Socket } from 'socket.io';
 import { audit } from '../components/audit/audit.js';
 import type { AuthService } from '../components/auth/domain/auth-service.js';
@@ -13,7 +14,8 @@ import { errorFields, logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { runWithContext } from '../lib/request-context.js';
 import type { RateLimiter } from '../http/rate-limit.js';
-import type { RealtimeNotifier } from './notifier.js';
+import type { Announcement, Audience, Delivery } from './notifier.js';
+import type { OriginCheck } from './upgrades.js';
 
 export interface SocketData {
   identity: Identity;
@@ -33,26 +35,31 @@ export function createSocketServer(deps: {
   subClient: Redis;
   metrics: Metrics;
   allowedOrigins: string[];
+  originCheck: OriginCheck;
   maxPayloadBytes: number;
 }): CobaltServer {
   const { metrics } = deps;
-  const allowed = new Set(deps.allowedOrigins);
-  const io: CobaltServer = new Server(deps.httpServer, {
+  const io: CobaltServer = new Server({
     path: '/socket.io/',
     serveClient: false,
     maxHttpBufferSize: deps.maxPayloadBytes,
     cors: { origin: deps.allowedOrigins, credentials: true },
-    // CORS does not protect WebSockets: the handshake's Origin is checked here for every transport.
-    // Clients that are not browsers send no Origin and are let through to token authentication.
+    // CORS does not protect WebSockets: the handshake's Origin is checked for every transport
+    // (polling here; a WebSocket upgrade before it reaches engine.io, see upgrades.ts). Clients
+    // that are not browsers send no Origin and are let through to token authentication.
     allowRequest: (req, callback) => {
-      const origin = req.headers.origin;
-      if (origin === undefined || allowed.has(origin)) return callback(null, true);
-      metrics.securityEvents.inc({ type: 'origin_refused' });
-      audit('security.origin_refused', { origin: origin.slice(0, 200) });
+      if (deps.originCheck(req.headers.origin, req.headers.host)) return callback(null, true);
       callback('Origin not allowed', false);
     },
     adapter: createAdapter(deps.pubClient, deps.subClient, { key: 'cobalt#io' }),
   });
+  // Only HTTP requests are attached here; WebSocket upgrades are routed by upgrades.ts, which
+  // answers a foreign Origin 403 as polling does (engine.io itself answers every refused upgrade 400).
+  const upgradeListeners = new Set(deps.httpServer.listeners('upgrade'));
+  io.attach(deps.httpServer);
+  for (const listener of deps.httpServer.listeners('upgrade')) {
+    if (!upgradeListeners.has(listener)) deps.httpServer.off('upgrade', listener as (...args: unknown[]) => void);
+  }
 
   // Nothing here reads the handshake's HTTP request after the connection is made (identity is
   // kept in socket.data), so engine.io need not keep it alive for the life of every socket.
@@ -70,19 +77,12 @@ export function createSocketServer(deps: {
   // While an instance's link to Redis is down, what it publishes and what it should receive is
   // gone for good (pub/sub keeps nothing). When the link is back its clients, or every client for
   // a lost publisher link, are told to catch up with `sync`; the change log has it all.
-  const onRecovery = (client: Redis, link: 'sub' | 'pub', announce: () => void) => {
-    let lost = false;
-    client.on('close', () => {
-      lost = true;
-    });
-    client.on('ready', () => {
-      if (!lost) return;
-      lost = false;
+  const onRecovery = (client: Redis, link: 'sub' | 'pub', announce: () => void) =>
+    onLinkRecovered(client, () => {
       logger.info('realtime link to redis is back: asking clients to sync', { link });
       metrics.broadcasts.inc({ event: 'sync:required' });
       announce();
     });
-  };
   onRecovery(deps.subClient, 'sub', () => io.local.emit('sync:required', { reason: 'fanout_resumed' }));
   onRecovery(deps.pubClient, 'pub', () => io.emit('sync:required', { reason: 'fanout_resumed' }));
 
@@ -134,6 +134,15 @@ export function authenticateSockets(io: CobaltServer, auth: AuthService, metrics
       return { expiresAt: new Date(verified.expiresAt).toISOString() };
     }, limiter);
     socket.on('error', (error) => logger.debug('socket error', { userId, ...errorFields(error) }));
+    // An event the server does not know, sent with an ack, is answered (metered like any other)
+    // rather than left to the client's timeout.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event !== 'string' || socket.listenerCount(event as never) > 0) return;
+      const name = event.slice(0, 100);
+      eventListener(socket, 'unknown', metrics, async () => {
+        throw new AppError('NOT_FOUND', `Unknown event "${name}"`);
+      }, limiter)(args.length > 1 ? args[0] : undefined, args.at(-1));
+    });
   });
 
 }
@@ -204,7 +213,12 @@ export async function drainSocketEvents(io: CobaltServer, graceMs: number): Prom
  * optional: every client event is metered against its user's budget before it does any work.
  */
 export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>, limiter: RateLimiter): void {
-  (socket as unknown as Socket).on(event, (payload: unknown, ack: unknown) => {
+  (socket as unknown as Socket).on(event, eventListener(socket, event, metrics, handler, limiter));
+}
+
+/** The listener bindSocketEvent binds: `event` names the metric's label. */
+function eventListener<T>(socket: CobaltSocket, event: string, metrics: Metrics, handler: Handler<T>, limiter: RateLimiter) {
+  return (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') {
       metrics.socketEvents.inc({ event, outcome: 'no_ack' });
       return;
@@ -228,25 +242,26 @@ export function bindSocketEvent<T>(socket: CobaltSocket, event: string, metrics:
         if (--work.running === 0) for (const done of [...work.idle]) done();
       }
     });
-  });
+  };
 }
 
-/** The Socket.IO implementation of the domain's notifier: one room per user, cluster-wide. */
-export function createSocketNotifier(io: CobaltServer, metrics: Metrics): RealtimeNotifier {
+/**
+ * The Socket.IO delivery of the domain's notifier: an audience is the user's room (less one
+ * session's room), which the Redis adapter reaches on every instance.
+ */
+export function createSocketDelivery(io: CobaltServer): Delivery {
   return {
-    todoChanged(userId: string, change: TodoChange) {
-      metrics.broadcasts.inc({ event: change.type });
-      const { type, ...payload } = change;
-      if (type === 'todo:deleted') io.to(userRoom(userId)).emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:deleted' }>, 'type'>);
-      else io.to(userRoom(userId)).emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:created' }>, 'type'>);
+    deliver(audience: Audience, announcement: Announcement) {
+      const room = audience.exceptSessionId ? io.to(userRoom(audience.userId)).except(sessionRoom(audience.exceptSessionId)) : io.to(userRoom(audience.userId));
+      if (announcement.kind === 'session:created') room.emit('session:created', { session: announcement.session });
+      else if (announcement.kind === 'session:revoked') room.emit('session:revoked', { sessionId: announcement.sessionId });
+      else {
+        const { type, ...payload } = announcement.change;
+        if (type === 'todo:deleted') room.emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:deleted' }>, 'type'>);
+        else room.emit(type, payload as Omit<Extract<TodoChange, { type: 'todo:created' }>, 'type'>);
+      }
     },
-    sessionCreated(userId: string, session: Omit<Session, 'current'>) {
-      metrics.broadcasts.inc({ event: 'session:created' });
-      io.to(userRoom(userId)).except(sessionRoom(session.id)).emit('session:created', { session });
-    },
-    sessionRevoked(userId: string, sessionId: string) {
-      metrics.broadcasts.inc({ event: 'session:revoked' });
-      io.to(userRoom(userId)).emit('session:revoked', { sessionId });
+    endSession(_userId: string, sessionId: string) {
       io.in(sessionRoom(sessionId)).disconnectSockets(true);
     },
   };

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClientSchema, getIntrospectionQuery, printSchema } from 'graphql';
+import { readFileSync } from 'node:fs';
 import { apiClient, registerUser, type ApiClient, type TestUser } from '../support/http.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
@@ -86,6 +88,23 @@ describe('GraphQL', () => {
     expect(res.body.data?.me).toBeUndefined();
   });
 
+  it('when a mutation is sent with GET, then it is refused 405 with Allow: POST and nothing runs', async () => {
+    const query = encodeURIComponent('mutation { createTodo(title: "over GET") { id } }');
+    const res = await fetch(`${server.url}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${alice.accessToken}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect((await res.json()).errors[0].extensions.code).toBe('VALIDATION_FAILED');
+    const list = await api.graphql('{ todos { items { title } } }', {}, alice.accessToken);
+    expect(list.body.data.todos.items.map((t: { title: string }) => t.title)).not.toContain('over GET');
+  });
+
+  it('when a field fails on the client\'s input, then its error says so in extensions.classification too', async () => {
+    const res = await api.graphql('{ todo(id: "nope") { id } }', {}, alice.accessToken);
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', classification: 'BAD_REQUEST' });
+    const missing = await api.graphql('mutation { deleteTodo(id: "aaaaaaaaaaaaaaaaaaaaaaaa") }', {}, alice.accessToken);
+    expect(missing.body.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', classification: 'NOT_FOUND' });
+  });
+
   it('when a batched request is sent, then it is refused', async () => {
     const res = await api.request('POST', '/graphql', { body: [{ query: '{ me { id } }' }, { query: '{ me { id } }' }], token: alice.accessToken });
     expect(res.status).toBe(400);
@@ -104,14 +123,22 @@ describe('GraphQL abuse limits', () => {
   afterAll(() => server?.stop());
 
   it('when a query is nested deeper than the limit, then it is refused and nothing runs', async () => {
-    // The schema's own nesting stops at depth 4 (todos > items > owner > id); introspection types nest deeper.
+    // The schema's own nesting stops at depth 4 (todos > items > owner > id); a type's description nests deeper.
     const deepest = '{ todos { items { owner { id } } } }';
     expect((await api.graphql(deepest, {}, user.accessToken)).body.errors).toBeUndefined();
-    const tooDeep = `query { __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`;
+    const tooDeep = `query { __type(name: "Todo") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`;
     const res = await api.graphql(tooDeep, {}, user.accessToken);
     expect(res.body.errors[0].extensions.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors[0].message).toMatch(/depth/i);
     expect(res.body.data).toBeUndefined();
+  });
+
+  it('when a client sends the standard introspection query where introspection is on, then the depth limit lets it through and the schema comes back', async () => {
+    // What GraphiQL, codegen and gql's fetch_schema_from_transport send: 21 levels deep.
+    const res = await api.graphql(getIntrospectionQuery(), {}, user.accessToken);
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(`${printSchema(buildClientSchema(res.body.data))}\n`).toBe(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
   });
 
   it('when a query uses too many aliases, then it is refused', async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, registerUser, waitForReady, type ApiClient, type TestUser } from '../support/http.js';
 import { RedisProcess } from '../support/service-process.js';
-import { connectSocket } from '../support/sockets.js';
+import { connectLive } from '../support/graphql-ws.js';
+import { connectSocket, sleep } from '../support/sockets.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 
 /**
@@ -56,6 +57,29 @@ describe('when Redis goes away and comes back', () => {
     const todo = (await api.post('/api/todos', { title: 'after redis returned' }, user.accessToken)).body;
     await socket.waitFor('todo:created', (p) => p.todo.id === todo.id);
     socket.close();
+  });
+
+  it('then a GraphQL subscriber that missed a change made on another instance while Redis was away gets it once Redis is back, each seq once', { timeout: 40_000 }, async () => {
+    const other = await startTestServer({ REDIS_URL: redis.url, INSTANCE_ID: 'redis-out-2' });
+    try {
+      const subscriber = await connectLive(server.url, { token: user.accessToken });
+      const sub = subscriber.subscribe('subscription { todoChanges(since: 0) { type seq id todo { title } } }');
+      await sleep(300);
+      await redis.stop();
+      const missed = await apiClient(other.url).post('/api/todos', { title: 'missed while redis was down' }, user.accessToken);
+      expect(missed.status).toBe(201);
+      await sleep(300);
+      expect(sub.events.some((e) => e.data?.todoChanges?.id === missed.body.id)).toBe(false);
+      await redis.start();
+      await sub.waitFor((e) => e.data?.todoChanges?.id === missed.body.id, 15_000);
+      await sleep(500); // both links' catch-ups have run
+      const seqs = sub.events.map((e) => e.data.todoChanges.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(sub.errors).toEqual([]);
+      await subscriber.dispose();
+    } finally {
+      await other.stop();
+    }
   });
 
   it('then writes of one user on two instances still take turns: no update is lost and seqs stay gap-free', { timeout: 40_000 }, async () => {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, registerUser, type ApiClient } from '../support/http.js';
 import { connectSocket, expectConnectRefused, sleep, type RecordingSocket } from '../support/sockets.js';
@@ -148,6 +149,28 @@ describe('Socket.IO contract across two instances', () => {
     expect(error.message).toMatch(/websocket error|Origin/i);
   });
 
+  it('when the handshake comes from a foreign Origin, then polling and both WebSocket endpoints answer 403, an allowed one is let through', async () => {
+    const polling = await fetch(`${a.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'https://evil.example' } });
+    expect(polling.status).toBe(403);
+    expect(await polling.json()).toEqual({ code: 4, message: 'Origin not allowed' });
+    expect(await upgradeStatus(a.url, '/socket.io/?EIO=4&transport=websocket', 'https://evil.example')).toEqual({ status: 403, body: { code: 4, message: 'Origin not allowed' } });
+    expect(await upgradeStatus(a.url, '/graphql', 'https://evil.example')).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: 'Origin not allowed' } } });
+    expect((await upgradeStatus(a.url, '/graphql', 'http://localhost:8080')).status).toBe(101);
+    // A page this server served itself (GraphiQL in development) is of its own origin.
+    expect((await upgradeStatus(a.url, '/graphql', a.url)).status).toBe(101);
+    expect((await upgradeStatus(a.url, '/socket.io/?EIO=4&transport=websocket', 'http://localhost:8080')).status).toBe(101);
+    expect((await upgradeStatus(a.url, '/elsewhere', 'http://localhost:8080')).status).toBe(404);
+  });
+
+  it('when a socket sends an event the server does not know with an ack, then the ack answers NOT_FOUND and nothing is broadcast', async () => {
+    const user = await registerUser(api, 's-unknown');
+    const [socket, other] = [await connect(a.url, user.accessToken), await connect(b.url, user.accessToken)];
+    expect(await socket.emitWithAck('todo:explode', { id: 'x' })).toEqual({ error: { code: 'NOT_FOUND', message: 'Unknown event "todo:explode"' } });
+    expect(await socket.emitWithAck('no-payload-at-all', undefined)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    await sleep(200);
+    expect(other.events.filter((e) => e.event.startsWith('todo:'))).toEqual([]);
+  });
+
   it('when a session is revoked, then its sockets on every instance are told and disconnected, and others stay', async () => {
     const user = await registerUser(api, 's-revoke');
     const phone = (await api.post('/api/auth/login', { email: user.email, password: 'correct horse battery', device: 'Phone' })).body;
@@ -185,3 +208,23 @@ describe('Socket.IO contract across two instances', () => {
     expect((await other.emitWithAck('todo:create', { title: 'still fine' })).data.title).toBe('still fine');
   });
 });
+
+/** The answer to a WebSocket handshake: its status and, when refused, its JSON body. */
+function upgradeStatus(baseUrl: string, path: string, origin: string): Promise<{ status: number; body?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), {
+      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'graphql-transport-ws', Origin: origin },
+    });
+    req.on('response', async (res) => {
+      let text = '';
+      for await (const chunk of res) text += chunk;
+      resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 101 });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,4 +1,6 @@
-import { CobaltError } from '@cobalt/client';
+import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+import { CLIENT_ERROR_CODES, CobaltError, type ClientErrorCode } from '@cobalt/client';
+import { ERROR_CODES } from '@cobalt/contract';
 
 /**
  * Every failure the app can meet comes from the SDK as a `CobaltError` (code, message, details);
@@ -6,9 +8,17 @@ import { CobaltError } from '@cobalt/client';
  */
 export { CobaltError as ApiError };
 
-/** Anything thrown, as a `CobaltError`. */
+const isCode = (code: unknown): code is ClientErrorCode => [...ERROR_CODES, ...CLIENT_ERROR_CODES].includes(code as ClientErrorCode);
+
+/** Anything thrown, as a `CobaltError`: the SDK's own, and the GraphQL client's (its code from `extensions.code`). */
 export function toApiError(error: unknown): CobaltError {
   if (error instanceof CobaltError) return error;
+  if (CombinedGraphQLErrors.is(error)) {
+    const first = error.errors[0];
+    const code = first?.extensions?.code;
+    return new CobaltError(isCode(code) ? code : 'INTERNAL', first?.message ?? error.message, { details: first?.extensions?.details, cause: error });
+  }
+  if (ServerError.is(error)) return new CobaltError(error.statusCode === 401 ? 'UNAUTHENTICATED' : error.statusCode >= 500 ? 'UNAVAILABLE' : 'INTERNAL', error.message, { status: error.statusCode, cause: error });
   if (error instanceof Error) return new CobaltError('NETWORK', error.message, { cause: error });
   return new CobaltError('INTERNAL', 'Unexpected error');
 }

@@ -11,7 +11,8 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(254, 'Email is too long')
-  .pipe(z.email({ message: 'Enter a valid email address' }));
+  .pipe(z.email({ message: 'Enter a valid email address' }))
+  .meta({ format: 'email' });
 
 export const passwordSchema = textField({
   label: 'Password',
@@ -49,3 +50,23 @@ export type LoginInput = z.output<typeof loginInput>;
 export const renameSessionInput = z.strictObject({
   device: deviceName('device must be a string'),
 });
+
+/** What the API answers (OpenAPI document; the services build these shapes, see @cobalt/contract). */
+export const userOutput = z.strictObject({ id: z.uuid(), email: z.string(), name: z.string() }).meta({ id: 'User' });
+
+export const sessionOutput = z
+  .strictObject({ id: z.uuid(), device: z.string(), createdAt: z.iso.datetime(), lastSeenAt: z.iso.datetime(), current: z.boolean() })
+  .meta({ id: 'Session' });
+
+export const authResultOutput = z
+  .strictObject({
+    user: userOutput,
+    accessToken: z.string(),
+    refreshToken: z.string().optional().meta({ description: 'Absent for browser clients (X-Cobalt-Client: web): it is in the cobalt_refresh cookie' }),
+    sessionId: z.uuid(),
+  })
+  .meta({ id: 'AuthResult' });
+
+export const tokenPairOutput = z
+  .strictObject({ accessToken: z.string(), refreshToken: z.string().optional().meta({ description: 'Absent for browser clients (X-Cobalt-Client: web)' }) })
+  .meta({ id: 'TokenPair' });

@@ -19,12 +19,14 @@ export const clientMutationIdSchema = z
 
 export const createTodoInput = z.strictObject({ title });
 
-export const updateTodoInput = z
-  .strictObject({
-    id: todoId,
-    title: title.optional(),
-    completed: z.boolean({ message: 'completed must be a boolean' }).optional(),
-  })
+/** The fields an update may change (the REST body of PATCH /api/todos/:id, whose id is in the path). */
+export const todoPatch = z.strictObject({
+  title: title.optional(),
+  completed: z.boolean({ message: 'completed must be a boolean' }).optional(),
+});
+
+export const updateTodoInput = todoPatch
+  .extend({ id: todoId })
   .refine((v) => v.title !== undefined || v.completed !== undefined, { message: 'Nothing to update: give title or completed' });
 
 export const deleteTodoInput = z.strictObject({ id: todoId });
@@ -62,5 +64,19 @@ export function decodeCursor(cursor: string): { pos: number } | null {
 export const syncInput = z.strictObject({
   since: z.number({ message: 'since must be a number' }).int('since must be a whole number').min(0, 'since must be 0 or more'),
 });
+
+/** What the API answers (OpenAPI document; the domain builds these shapes, see @cobalt/contract). */
+export const todoOutput = z
+  .strictObject({
+    id: z.string().regex(/^[a-f0-9]{24}$/),
+    title: z.string().min(1).max(TITLE_MAX_LENGTH),
+    completed: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    version: z.number().int().min(1),
+  })
+  .meta({ id: 'Todo' });
+
+export const todoPageOutput = z.strictObject({ items: z.array(todoOutput), nextCursor: z.string().nullable() }).meta({ id: 'TodoPage' });
 
 export type ListTodosInput = z.output<typeof listTodosInput>;

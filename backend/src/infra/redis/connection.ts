@@ -62,3 +62,20 @@ export function reportPublishFailures(pubClient: Redis, onError: (error: Error) 
     return result;
   };
 }
+
+/**
+ * Calls `back` each time the connection is ready again after it was lost. Redis pub/sub keeps
+ * nothing: what a link should have carried meanwhile is gone, and the realtime layer asks its
+ * clients to catch up from the store.
+ */
+export function onLinkRecovered(redis: Redis, back: () => void): void {
+  let lost = false;
+  redis.on('close', () => {
+    lost = true;
+  });
+  redis.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    back();
+  });
+}

@@ -3,6 +3,7 @@ import { NavLink, useLocation } from 'react-router';
 import { Brand } from '../../components/ui/brand';
 import { Button } from '../../components/ui/button';
 import { SignOutIcon } from '../../components/ui/icons';
+import { useMe } from '../../features/auth/api/get-me';
 import { signOut } from '../../features/auth/api/sign-out';
 import { useSession } from '../../features/auth/hooks/use-session';
 import { ConnectionStatus } from '../../features/connection/components/connection-status';
@@ -31,7 +32,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
   const [signingOut, setSigningOut] = useState(false);
   useFocusHeadingOnNavigation();
-  const user = state.status === 'signed-in' ? state.user : null;
+  const user = useMe(state.status === 'signed-in' ? state.user : null);
 
   const onSignOut = async () => {
     setSigningOut(true);

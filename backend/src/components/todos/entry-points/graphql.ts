@@ -1,11 +1,17 @@
 import type { Todo } from '@cobalt/contract';
 import { AppError } from '../../../lib/app-error.js';
-import { requireIdentity, withoutNulls, type GraphQLContext } from '../../../graphql/context.js';
+import { EventQueue } from '../../../lib/event-queue.js';
+import { parseInput } from '../../../lib/validation.js';
+import { requireIdentity, requireLive, withoutNulls, type GraphQLContext } from '../../../graphql/context.js';
 import type { TodoService } from '../domain/todo-service.js';
+import { syncInput } from '../schemas.js';
+import { TodoChangeFeed, type TodoChangeEvent } from './todo-change-feed.js';
 
 /** A todo as GraphQL sees it: the owner's id travels along for the batched `owner` field. */
 type TodoNode = Todo & { ownerId: string };
 type Args = Record<string, unknown>;
+/** A catch-up that failed ends the subscription with its error (the client resubscribes with `since`). */
+type FeedItem = TodoChangeEvent | { failure: unknown };
 
 export function createTodoResolvers(todos: TodoService) {
   const node = (ownerId: string) => (todo: Todo): TodoNode => ({ ...todo, ownerId });
@@ -39,6 +45,41 @@ export function createTodoResolvers(todos: TodoService) {
       async deleteTodo(_: unknown, args: Args, ctx: GraphQLContext) {
         await todos.remove(requireIdentity(ctx), withoutNulls(args));
         return true;
+      },
+    },
+    Subscription: {
+      todoChanges: {
+        subscribe(_: unknown, args: Args, ctx: GraphQLContext): AsyncIterableIterator<FeedItem> {
+          const identity = requireIdentity(ctx);
+          const live = requireLive(ctx);
+          const since = args.since === null || args.since === undefined ? undefined : parseInput(syncInput, { since: args.since }).since;
+          let stop = () => undefined as void;
+          const queue = new EventQueue<FeedItem>(() => stop());
+          const feed = new TodoChangeFeed(
+            {
+              send: (event) => queue.push(event),
+              fail: (failure) => {
+                queue.push({ failure });
+                queue.end();
+              },
+            },
+            { sync: (from) => todos.sync(identity, { since: from }) },
+          );
+          stop = live.follow({
+            announce: (announcement) => {
+              if (announcement.kind === 'todo') feed.live(announcement.change);
+            },
+            resume: () => feed.resume(),
+          });
+          feed.start(since);
+          return queue;
+        },
+        resolve(item: FeedItem, _: unknown, ctx: GraphQLContext) {
+          if ('failure' in item) throw item.failure;
+          const toNode = node(requireIdentity(ctx).userId);
+          if (item.type === 'RESET') return { ...item, id: null, todo: null, clientMutationId: null, todos: item.todos.map(toNode) };
+          return { ...item, todos: null, todo: 'todo' in item ? toNode(item.todo) : null };
+        },
       },
     },
     Todo: {

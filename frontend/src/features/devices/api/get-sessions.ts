@@ -1,6 +1,7 @@
+import { useQuery } from '@apollo/client/react';
 import type { Session } from '@cobalt/contract';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { cobalt } from '../../../lib/cobalt';
+import { useCallback } from 'react';
+import { graphql } from '../../../lib/graphql/generated';
 
 export interface SessionsQuery {
   data: Session[] | null;
@@ -9,32 +10,24 @@ export interface SessionsQuery {
   refetch: () => Promise<void>;
 }
 
-/** The user's active sessions (REST), oldest first; `current` marks this device's. */
-export function useSessions(): SessionsQuery {
-  const [data, setData] = useState<Session[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const latest = useRef(0);
-
-  const refetch = useCallback(async () => {
-    const mine = ++latest.current;
-    setLoading(true);
-    try {
-      const sessions = await cobalt.sessions.list();
-      if (mine === latest.current) {
-        setData(sessions);
-        setError(null);
-      }
-    } catch (err) {
-      if (mine === latest.current) setError(err);
-    } finally {
-      if (mine === latest.current) setLoading(false);
+/** The user's active sessions, oldest first; `current` marks this device's. */
+export const SessionsDocument = graphql(`
+  query DeviceSessions {
+    sessions {
+      id
+      device
+      createdAt
+      lastSeenAt
+      current
     }
-  }, []);
+  }
+`);
 
-  useEffect(() => {
-    void refetch();
+/** The user's active sessions (GraphQL), always read from the server: another device may have changed them. */
+export function useSessions(): SessionsQuery {
+  const { data, error, loading, refetch } = useQuery(SessionsDocument, { fetchPolicy: 'network-only', notifyOnNetworkStatusChange: true });
+  const again = useCallback(async () => {
+    await refetch().catch(() => undefined); // the error is in `error`
   }, [refetch]);
-
-  return { data, error, loading, refetch };
+  return { data: data?.sessions ?? null, error: error ?? null, loading, refetch: again };
 }
