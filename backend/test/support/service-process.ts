@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { mongoServer } from '../../../scripts/setup.mjs';
+import { mongoServer } from '../../../scripts/lib/executables.mjs';
 
 /**
  * Private, throw-away servers (redis-server, the MongoDB-wire server) that a fault test may
