@@ -101,6 +101,20 @@ export default defineConfig({
         },
       },
       {
+        // The two commands on a fresh machine (scripts/): apt through sudo without a terminal, pip
+        // missing, an old Go, Chromium wherever it is, Prometheus's port taken, and `npm start`
+        // stopped by SIGTERM or Ctrl-C. Fake programs stand in for what this machine has; the
+        // cluster it starts is its own (--port-offset 500, .data/scripts-test).
+        test: {
+          name: 'scripts',
+          include: ['tests/scripts/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Deployment, monitoring and scaling files checked with the real tools (caddy, promtool,
         // docker compose, kubeconform, kustomize, hadolint), which its global setup installs when
         // missing. Needs no running service.
