@@ -28,7 +28,8 @@ function summary() {
 }
 
 async function main() {
-  await setup({ log: (line) => console.log(line) });
+  // The browser tests need Chromium; nothing else does.
+  await setup({ browser: true, log: (line) => console.log(line) });
   // A fresh data directory each run: the suite never depends on what an earlier run left.
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });

@@ -11,6 +11,7 @@ import { installSystemPackages } from './system-packages.mjs';
  * @param {string} [opts.root]          repository root
  * @param {boolean} [opts.dryRun]       detect and print what would be done, change nothing
  * @param {boolean} [opts.apt=true]     check/install apt packages
+ * @param {boolean} [opts.browser]      Chromium too (the browser tests need it; nothing else does)
  * @param {boolean} [opts.mongo=true]   ensure a mongo-wire server (mongod or FerretDB)
  * @param {boolean} [opts.npm=true]     run `npm ci` when needed
  * @param {boolean} [opts.build=true]   build contract, prisma client, backend, frontend
@@ -21,7 +22,7 @@ import { installSystemPackages } from './system-packages.mjs';
 export async function setup(opts = {}) {
   const root = resolve(opts.root ?? ROOT);
   const log = opts.log ?? ((line) => console.log(line));
-  const ctx = { root, log, dry: Boolean(opts.dryRun), forceBuild: Boolean(opts.forceBuild), actions: [], step: (name, msg) => log(`setup ${name.padEnd(9)} ${msg}`) };
+  const ctx = { root, log, dry: Boolean(opts.dryRun), browser: Boolean(opts.browser), forceBuild: Boolean(opts.forceBuild), actions: [], step: (name, msg) => log(`setup ${name.padEnd(9)} ${msg}`) };
 
   if (opts.apt !== false) installSystemPackages(ctx);
   if (opts.mongo !== false) ensureMongoServer(ctx);
