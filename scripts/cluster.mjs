@@ -11,6 +11,7 @@
 //
 // Everything lives under one data dir (default .data/cluster, env COBALT_DATA_DIR): server data,
 // logs/<service>.log, pids/<service>.pid, secrets/jwt_secret and cluster.json (what is running).
+import { whenLauncherGone } from './lib/launcher.mjs';
 import { isAlive } from './lib/processes.mjs';
 import { startCluster } from './cluster/start.mjs';
 import { readState, resolveDataDir } from './cluster/state.mjs';
@@ -47,7 +48,8 @@ const USAGE = `usage: node scripts/cluster.mjs start|stop|status [options]
   --no-backends       only infrastructure and Caddy
   --dev               NODE_ENV=development for the backends
 ports (env): COBALT_HTTP_PORT 8080, COBALT_BACKEND_PORTS 3001,3002,3003, COBALT_POSTGRES_PORT 55432,
-             COBALT_REDIS_PORT 56379, COBALT_MONGO_PORT 57017, COBALT_PROMETHEUS_PORT 9090, COBALT_CADDY_ADMIN_PORT (off)`;
+             COBALT_REDIS_PORT 56379, COBALT_MONGO_PORT 57017, COBALT_PROMETHEUS_PORT 9090 (the next free
+             one when 9090 is taken and this is not set), COBALT_CADDY_ADMIN_PORT (off)`;
 
 function printReady(cluster) {
   const { urls, ports, dataDir } = cluster;
@@ -70,13 +72,18 @@ function printReady(cluster) {
 async function cliStart(opts) {
   const abort = new AbortController();
   let cluster = null;
-  let signals = 0;
+  let stopAskedAt = 0;
   const stop = async (why) => {
-    signals += 1;
-    if (signals > 1) {
-      console.log(`\n${why} again: exiting now (stray processes: node scripts/cluster.mjs stop)`);
-      process.exit(1);
+    if (stopAskedAt) {
+      // npm passes a terminal's Ctrl-C on to this process, which the terminal has sent it too:
+      // only a signal a moment later is someone asking again.
+      if (why.startsWith('SIG') && Date.now() - stopAskedAt > 1000) {
+        console.log(`\n${why} again: exiting now (stray processes: node scripts/cluster.mjs stop)`);
+        process.exit(1);
+      }
+      return;
     }
+    stopAskedAt = Date.now();
     console.log(`\n${why}: stopping the cluster...`);
     abort.abort();
     if (cluster) {
@@ -86,6 +93,7 @@ async function cliStart(opts) {
     }
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, stop);
+  whenLauncherGone(() => stop('npm has exited'));
 
   try {
     cluster = await startCluster({

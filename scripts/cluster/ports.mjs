@@ -63,12 +63,29 @@ function portFree(port, host) {
   });
 }
 
+/** The first free port after `port` that no other service of the cluster is given, or undefined. */
+async function nextFreePort(port, ports) {
+  const used = new Set(allPorts(ports));
+  for (let p = port + 1; p <= Math.min(port + 100, 65535); p++) if (!used.has(p) && (await portFree(p, '127.0.0.1'))) return p;
+  return undefined;
+}
+
 /**
  * Checks that every port the cluster will listen on is free, and throws naming each one that is
- * not. Resolves with the ports to use.
+ * not. Prometheus's port is one nobody types: when it was not chosen (`ports` option or
+ * COBALT_PROMETHEUS_PORT) and is taken (Debian's prometheus package runs a server on 9090), the
+ * cluster's Prometheus moves to the next free port and says so. Resolves with the ports to use.
  */
-export async function claimPorts(ports, { withBackends }) {
+export async function claimPorts(ports, { withBackends, chosen = {}, env = process.env, log }) {
   const out = { ...ports };
+  const prometheusChosen = chosen.prometheus !== undefined || Boolean(env[PORT_ENV.prometheus]);
+  if (!prometheusChosen && !(await portFree(out.prometheus, '127.0.0.1'))) {
+    const moved = await nextFreePort(out.prometheus, out);
+    if (moved !== undefined) {
+      log(`ports     ${out.prometheus} is in use (on Debian, the prometheus package runs a server there): this cluster's Prometheus listens on ${moved} instead (set ${PORT_ENV.prometheus} to choose)`);
+      out.prometheus = moved;
+    }
+  }
   const wanted = [
     ['http', out.http, 'caddy (public entry)', true],
     ...(withBackends ? out.backends.map((p, i) => ['backends', p, `backend-${i + 1}`]) : []),

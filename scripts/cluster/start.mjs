@@ -83,7 +83,7 @@ export async function startCluster(opts = {}) {
 
   if (opts.setup !== false) await setup({ root, log, ...(typeof opts.setup === 'object' ? opts.setup : {}) });
   refuseIfRunning(dataDir);
-  const ports = await claimPorts(resolvePorts(opts), { withBackends });
+  const ports = await claimPorts(resolvePorts(opts), { withBackends, chosen: opts.ports, log });
   const programs = findPrograms(root, { withBackends, backendEntry });
 
   for (const d of ['logs', 'pids', 'redis', 'mongo', 'prometheus', 'caddy']) mkdirSync(join(dataDir, d), { recursive: true });
