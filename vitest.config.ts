@@ -113,6 +113,23 @@ export default defineConfig({
         },
       },
       {
+        // The two commands on a fresh machine (scripts/): apt through sudo without a terminal, pip
+        // missing, an old Go, Chromium wherever it is, Prometheus's port taken, and `npm start`
+        // stopped by SIGTERM or Ctrl-C. Fake programs stand in for what this machine has; the
+        // clusters it starts are its own (--port-offset 500, .data/scripts-test). After the rest,
+        // alone: starting whole clusters should not take the cores from others' timing checks.
+        test: {
+          name: 'scripts',
+          include: ['tests/scripts/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          // Standalone (`npx vitest run --project scripts`) it installs and builds first.
+          hookTimeout: 900_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 4 },
+        },
+      },
+      {
         // Deployment, monitoring and scaling files checked with the real tools (caddy, promtool,
         // docker compose, kubeconform, kustomize, hadolint), which its global setup installs when
         // missing. Needs no running service.

@@ -13,7 +13,8 @@
 // attached are not benchmark results: use `npm run bench` for those.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, setup } from '../scripts/setup.mjs';
+import { ROOT } from '../scripts/lib/root.mjs';
+import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, seedTodos } from './lib/accounts.mjs';
 import { benchPorts, scrapeMetrics, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
 import { reexecWithMoreFiles } from './lib/limits.mjs';

@@ -15,7 +15,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { ROOT, setup } from '../scripts/setup.mjs';
+import { ROOT } from '../scripts/lib/root.mjs';
+import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, firstWrites, seedTodos } from './lib/accounts.mjs';
 import { prepareBeforeBuild } from './lib/before.mjs';
 import { benchPorts, machineBusySeconds, startBenchCluster, waitQuiet } from './lib/cluster.mjs';

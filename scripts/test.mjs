@@ -2,11 +2,12 @@
 // `npm test`: installs and starts what the suite needs (Postgres, Redis, the MongoDB-wire
 // server, three backends, Caddy, Prometheus) as a cluster of its own on test ports under
 // .data/test, runs every Vitest project against it, stops it, and ends with one summary line.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, setup } from './setup.mjs';
-import { startCluster } from './cluster.mjs';
+import { startCluster } from './cluster/start.mjs';
+import { ROOT } from './lib/root.mjs';
+import { runToExit } from './lib/run.mjs';
+import { setup } from './setup/install.mjs';
 
 const TEST_PORTS = {
   http: Number(process.env.COBALT_TEST_HTTP_PORT ?? 18080),
@@ -20,13 +21,6 @@ const dataDir = join(ROOT, '.data', 'test');
 const reportFile = join(dataDir, 'vitest-report.json');
 const vitestArgs = process.argv.slice(2);
 
-function run(command, args, env) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: 'inherit' });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-}
-
 function summary() {
   if (!existsSync(reportFile)) return null;
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
@@ -34,7 +28,8 @@ function summary() {
 }
 
 async function main() {
-  await setup({ log: (line) => console.log(line) });
+  // The browser tests need Chromium; nothing else does.
+  await setup({ browser: true, log: (line) => console.log(line) });
   // A fresh data directory each run: the suite never depends on what an earlier run left.
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -76,12 +71,12 @@ async function main() {
     LOG_LEVEL: 'error',
   };
 
-  let code = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'backend/tsconfig.json', '--noEmit'], env);
+  let code = await runToExit(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'backend/tsconfig.json', '--noEmit'], { env });
   if (code !== 0) console.error('type check failed');
-  const vitestCode = await run(
+  const vitestCode = await runToExit(
     process.execPath,
     [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...vitestArgs],
-    env,
+    { env },
   );
   code ||= vitestCode;
   await stop();

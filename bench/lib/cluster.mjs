@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { startCluster } from '../../scripts/cluster.mjs';
+import { startCluster } from '../../scripts/cluster/start.mjs';
 import { metricSum, parsePrometheus } from './stats.mjs';
 
 /**

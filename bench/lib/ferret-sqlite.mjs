@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { mongoServer } from '../../scripts/setup.mjs';
+import { mongoServer } from '../../scripts/lib/executables.mjs';
 import { sleep } from './serve.mjs';
 
 /** Starts FerretDB over SQLite in `dataDir` on `port`; `stop()` ends it. */

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, ObjectId } from 'mongodb';
-import { findPostgresBin } from '../../scripts/setup.mjs';
+import { findPostgresBin } from '../../scripts/lib/executables.mjs';
 import { processTree } from '../lib/cluster.mjs';
 import { summarize } from '../lib/stats.mjs';
 

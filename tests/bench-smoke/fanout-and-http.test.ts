@@ -2,7 +2,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM script without types
-import { ROOT, setup } from '../../scripts/setup.mjs';
+import { ROOT } from '../../scripts/lib/root.mjs';
+// @ts-expect-error plain ESM script without types
+import { setup } from '../../scripts/setup/install.mjs';
 // @ts-expect-error plain ESM script without types
 import { createAccounts, seedTodos } from '../../bench/lib/accounts.mjs';
 // @ts-expect-error plain ESM script without types

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installSchemathesis } from '../../scripts/install-check-tools.mjs';
+import { installSchemathesis } from '../../scripts/setup/check-tools.mjs';
 import { apiClient, registerUser } from '../../backend/test/support/http.js';
 import { cluster } from './cluster-env.js';
 

@@ -80,7 +80,7 @@ describe('caddy/Caddyfile (local cluster)', () => {
 
   it('when the environment is empty, then the documented defaults still make a valid config', () => {
     validate('caddy/Caddyfile', {});
-    const cluster = readRepoFile('scripts', 'cluster.mjs');
+    const cluster = readRepoFile('scripts', 'cluster', 'services', 'caddy.mjs');
     for (const name of ['CADDY_PORT', 'CADDY_ADMIN', 'BACKEND_UPSTREAMS', 'FRONTEND_DIST']) {
       expect(readRepoFile('caddy', 'Caddyfile')).toContain(`{$${name}`);
       expect(cluster).toContain(`${name}:`);

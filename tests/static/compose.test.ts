@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../backend/src/config.js';
-import { DEFAULT_PORTS } from '../../scripts/cluster.mjs';
+import { DEFAULT_PORTS } from '../../scripts/cluster/ports.mjs';
+import { backendEnvironment, instanceEnvironment } from '../../scripts/cluster/services/backends.mjs';
 import { backendConfigKeys, readRepoFile, readYaml, repoPath, run, tools } from './support.js';
 
 type Json = any;
@@ -25,15 +26,17 @@ function composeModel(file: string, env: Record<string, string> = TEST_SECRETS):
 
 const isRoot = (user: string | undefined) => user === undefined || user === '' || /^(root|0)(:|$)/.test(user);
 
-/** Names of the env vars scripts/cluster.mjs gives every backend. */
+/** Names of the env vars the local cluster (scripts/cluster/services/backends.mjs) gives every backend. */
 function clusterBackendEnvNames(): string[] {
-  const source = readRepoFile('scripts', 'cluster.mjs');
-  const start = source.indexOf('const backendEnv = {');
-  const body = source.slice(start, source.indexOf('};', start));
-  const names = [...body.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
-  const perInstance = /INSTANCE_ID: `backend-\$\{i \+ 1\}`, PORT: String\(port\)/.test(source) ? ['INSTANCE_ID', 'PORT'] : [];
-  return [...names, ...perInstance];
+  const urls = { postgres: 'postgresql://x', mongo: 'mongodb://x', redis: 'redis://x' };
+  return [...Object.keys(backendEnvironment({ ports: DEFAULT_PORTS, urls, jwtSecret: 'x' })), ...Object.keys(instanceEnvironment(0, DEFAULT_PORTS.backends[0]))];
 }
+
+/** The source of every service start of the local cluster (scripts/cluster/services). */
+const clusterServiceSources = () =>
+  readdirSync(repoPath('scripts', 'cluster', 'services'))
+    .map((file) => readRepoFile('scripts', 'cluster', 'services', file))
+    .join('\n');
 
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -184,7 +187,7 @@ describe('docker-compose.yml (production)', () => {
 
 describe('docker-compose.yml and the local cluster (scripts/cluster.mjs) agree', () => {
   it('when the services are compared, then compose runs the same topology plus the migration and Grafana', () => {
-    const cluster = readRepoFile('scripts', 'cluster.mjs');
+    const cluster = clusterServiceSources();
     // Each service of the local cluster is defined once by how it starts: sup.define(name, launch).
     const clusterServices = new Set([...cluster.matchAll(/sup\.define\(\s*['"]([a-z-]+)/g)].map((m) => m[1]!));
     // backend-N is defined with a template name.
@@ -218,7 +221,7 @@ describe('docker-compose.yml and the local cluster (scripts/cluster.mjs) agree',
   });
 
   it('when the database names are compared, then both use database and user cobalt', () => {
-    const cluster = readRepoFile('scripts', 'cluster.mjs');
+    const cluster = readRepoFile('scripts', 'cluster', 'postgres.mjs');
     expect(cluster).toContain("const DB_NAME = 'cobalt';");
     expect(cluster).toContain("const DB_USER = 'cobalt';");
     const model = composeModel('docker-compose.yml');

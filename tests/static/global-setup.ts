@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { installCheckTools } from '../../scripts/install-check-tools.mjs';
+import { installCheckTools } from '../../scripts/setup/check-tools.mjs';
 
 /**
  * Installs the check tools when missing (a cold machine takes minutes, a warm one milliseconds)

@@ -1,8 +1,8 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderPrometheusConfig } from '../../scripts/cluster.mjs';
-import { TOOL_VERSIONS } from '../../scripts/install-check-tools.mjs';
+import { renderPrometheusConfig } from '../../scripts/cluster/services/prometheus.mjs';
+import { TOOL_VERSIONS } from '../../scripts/setup/check-tools.mjs';
 import { exportedSeries, markdownAnchors, promqlProblems, readYaml, repoPath, ROOT, run, scratch, tools } from './support.js';
 
 const scratchDir = scratch();

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { mongoServer } from '../../../scripts/setup.mjs';
+import { mongoServer } from '../../../scripts/lib/executables.mjs';
 
 /**
  * Private, throw-away servers (redis-server, the MongoDB-wire server) that a fault test may
@@ -96,11 +96,15 @@ export class MongoProcess extends ServiceProcess {
 
 /**
  * A TCP pass-through to a real server that a test can cut and restore: a network outage of
- * that dependency as the backend sees it (refused connections, open ones reset).
+ * that dependency as the backend sees it (refused connections, open ones reset); or hold and
+ * release: a server that stops answering for a while.
  */
 export class TcpCut {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Each client connection and its connection to the server. */
+  private readonly links = new Map<net.Socket, net.Socket>();
+  private held = false;
   private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
 
   static async to(targetUrl: string): Promise<TcpCut> {
@@ -126,9 +130,23 @@ export class TcpCut {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.links.set(client, upstream);
+      client.on('close', () => this.links.delete(client));
+      upstream.pipe(client);
+      if (!this.held) client.pipe(upstream);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /** Holds back what clients send the server, on open connections and new ones, until release(): a server that has stopped answering. */
+  hold(): void {
+    this.held = true;
+    for (const [client, upstream] of this.links) client.unpipe(upstream);
+  }
+
+  release(): void {
+    this.held = false;
+    for (const [client, upstream] of this.links) client.pipe(upstream);
   }
 
   async cut(): Promise<void> {

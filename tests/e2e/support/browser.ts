@@ -3,9 +3,16 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { requireEnv } from '../../../backend/test/support/env.js';
+// @ts-expect-error plain ESM script without types
+import { CHROMIUM_NAMES, CHROMIUM_PATHS, findChromium } from '../../../scripts/lib/executables.mjs';
 
-/** Chromium from the system's packages (never a downloaded build), headless, quiet, no sandbox. */
-const CHROMIUM = process.env.COBALT_CHROMIUM ?? '/usr/bin/chromium';
+/** Chromium from the system's packages (never a downloaded build), wherever the system has it, headless, quiet, no sandbox. */
+let chromiumPath: string | undefined;
+function systemChromium(): string {
+  chromiumPath ??= findChromium() ?? undefined;
+  if (!chromiumPath) throw new Error(`no Chromium that starts: looked for ${CHROMIUM_NAMES.join(', ')} on PATH and at ${CHROMIUM_PATHS.join(', ')}; npm test installs it with apt, or set COBALT_CHROMIUM`);
+  return chromiumPath;
+}
 const CHROMIUM_ARGS = [
   '--headless=new',
   '--no-sandbox',
@@ -27,7 +34,7 @@ export const appUrl = () => requireEnv('COBALT_TEST_HTTP_URL');
  * every context its own cookie jar, so each context is a separate device.
  */
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: systemChromium(), headless: true, args: CHROMIUM_ARGS });
 }
 
 /**
@@ -35,7 +42,7 @@ export function launchBrowser(): Promise<Browser> {
  * directory is a browser restart, with its cookies, IndexedDB and service worker kept.
  */
 export async function launchPersistentDevice(userDataDir: string): Promise<Device> {
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, baseURL: appUrl(), viewport: { width: 1100, height: 800 } });
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: systemChromium(), headless: true, args: CHROMIUM_ARGS, baseURL: appUrl(), viewport: { width: 1100, height: 800 } });
   const page = context.pages()[0] ?? (await context.newPage());
   const log: string[] = [];
   watch(page, log);

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM script without types
-import { ROOT } from '../../../scripts/setup.mjs';
+import { ROOT } from '../../../scripts/lib/root.mjs';
 // @ts-expect-error plain ESM script without types
-import { startCluster } from '../../../scripts/cluster.mjs';
+import { startCluster } from '../../../scripts/cluster/start.mjs';
 
 /** Knobs of the suite (environment). */
 export const knobs = {

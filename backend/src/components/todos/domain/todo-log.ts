@@ -46,12 +46,18 @@ function decodeHead(value: string | null): Head | null {
   return match ? { seq: Number(match[1]), pos: Number(match[2]) } : null;
 }
 
-function changeFor(entry: LogEntry, todo: TodoDocument): TodoChange {
-  const clientMutationId = entry.key.startsWith('~') ? undefined : entry.key;
-  const base = { seq: entry.seq, ...(clientMutationId ? { clientMutationId } : {}) };
-  if (entry.kind === 'deleted') return { type: 'todo:deleted', id: entry.todoId, ...base };
-  return { type: entry.kind === 'created' ? 'todo:created' : 'todo:updated', todo: toTodo(todo), ...base };
+/**
+ * The change clients hear of: what became of a todo, at which seq, and which of their writes made
+ * it (none for a write without a clientMutationId).
+ */
+export function todoChange(kind: ChangeKind, todo: TodoDocument, seq: number, clientMutationId?: string): TodoChange {
+  const base = { seq, ...(clientMutationId ? { clientMutationId } : {}) };
+  if (kind === 'deleted') return { type: 'todo:deleted', id: todo._id.toHexString(), ...base };
+  return { type: kind === 'created' ? 'todo:created' : 'todo:updated', todo: toTodo(todo), ...base };
 }
+
+/** A log entry's change; its key is the write's clientMutationId unless it is a `~<seq>` stand-in. */
+const changeFor = (entry: LogEntry, todo: TodoDocument): TodoChange => todoChange(entry.kind, todo, entry.seq, entry.key.startsWith('~') ? undefined : entry.key);
 
 /**
  * A user's change log: the rules every write follows, in one place.

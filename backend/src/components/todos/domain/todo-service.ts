@@ -1,4 +1,4 @@
-import { KEYED_TODO_ID_LENGTH, keyedTodoIdInput, type SyncResult, type Todo, type TodoChange, type TodoPage } from '@cobalt/contract';
+import { KEYED_TODO_ID_LENGTH, keyedTodoIdInput, type SyncResult, type Todo, type TodoPage } from '@cobalt/contract';
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { notFound } from '../../../lib/app-error.js';
@@ -8,7 +8,7 @@ import type { Identity } from '../../auth/domain/tokens.js';
 import { pageBucketOf, syncBucketOf, type TodoDocument } from '../data-access/todo-model.js';
 import { toTodo, type Head, type TodoStore } from '../data-access/todo-store.js';
 import { clientMutationIdSchema, encodeCursor, createTodoInput, deleteTodoInput, listTodosInput, syncInput, todoId, updateTodoInput } from '../schemas.js';
-import { storeUnavailable, type Intent, type TodoLog } from './todo-log.js';
+import { storeUnavailable, todoChange, type Intent, type TodoLog } from './todo-log.js';
 
 /** The todo id a keyed create gets: the same for every attempt with that key (the contract's rule, which clients follow offline). */
 export const keyedTodoId = (userId: string, clientMutationId: string): string =>
@@ -171,11 +171,7 @@ export function createTodoService({ log, store, pages, maxSyncChanges, storeAvai
         changed.push(...todos.filter((t) => t.seq > since));
       }
       changed.sort((a, b) => a.seq - b.seq);
-      const changes = changed.map((doc): TodoChange => {
-        const base = { seq: doc.seq, ...(doc.mutationId ? { clientMutationId: doc.mutationId } : {}) };
-        if (!doc.alive) return { type: 'todo:deleted', id: doc._id.toHexString(), ...base };
-        return { type: doc.createdSeq > since ? 'todo:created' : 'todo:updated', todo: toTodo(doc), ...base };
-      });
+      const changes = changed.map((doc) => todoChange(!doc.alive ? 'deleted' : doc.createdSeq > since ? 'created' : 'updated', doc, doc.seq, doc.mutationId));
       return { seq: Math.max(head.seq, changed.at(-1)?.seq ?? 0), changes };
     },
   };
