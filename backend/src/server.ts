@@ -38,7 +38,7 @@ import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { createLiveChannel } from './realtime/live-channel.js';
 import { createNotifier } from './realtime/notifier.js';
-import { authenticateSockets, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { authenticateSockets, closeTransports, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
 import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
@@ -225,9 +225,8 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       // Socket writes under way finish (and are acknowledged) first; new ones are refused.
       await drainSocketEvents(io, config.shutdown.drainMs);
       step('socket events drained');
-      // Closing the transports (not a Socket.IO disconnect, which tells clients to stay away)
-      // makes clients reconnect by themselves, through the balancer, to another instance.
-      io.engine.close();
+      // Their acks are written before the transports close; clients reconnect elsewhere.
+      await closeTransports(io, config.shutdown.drainMs);
       await subscriptions.close();
       step('sockets closed');
       await drainHttp(httpServer, config.shutdown.drainMs);

@@ -207,6 +207,35 @@ export async function drainSocketEvents(io: CobaltServer, graceMs: number): Prom
 }
 
 /**
+ * Shutdown step after drainSocketEvents: closes every client's transport once what is queued for
+ * it (the acks of the last writes, behind their live events) has been written, then the engine.
+ * Not a Socket.IO disconnect, which tells clients to stay away: clients whose transport closes
+ * reconnect by themselves, through the balancer, to another instance. A transport that cannot take
+ * its queue within `graceMs` (a stalled client) is closed with the queue discarded.
+ */
+export async function closeTransports(io: CobaltServer, graceMs: number): Promise<void> {
+  // One engine connection per client, whichever namespaces it joined (only the main one here).
+  const clients = new Set([...io.sockets.sockets.values()].map((socket) => socket.conn));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(
+      [...clients].map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.readyState === 'closed') return resolve();
+            client.once('close', () => resolve());
+            // Without `discard`, engine.io waits for the write buffer to drain before closing.
+            client.close();
+          }),
+      ),
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+  ]);
+  clearTimeout(timer);
+  io.engine.close();
+}
+
+/**
  * Binds a client event to a use case: runs it in a log context, replies through the ack with
  * `{data}` or a sanitised `{error}`, and counts it. A call without an ack function is ignored
  * (nothing runs): every client event of the contract expects an answer. The limiter is not
