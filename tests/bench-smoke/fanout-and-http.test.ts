@@ -24,7 +24,9 @@ import { openWindow } from '../../bench/lib/counters.mjs';
  * `npm run bench` to report.
  */
 // Below the ephemeral port range (32768+), apart from the bench's (31xxx) and the other suites'.
-const SMOKE_PORTS = { http: 32080, backends: [32001, 32002, 32003], postgres: 32432, redis: 32379, mongo: 32017, prometheus: 32090 };
+// COBALT_BENCH_SMOKE_PORT_OFFSET moves them, for two checkouts testing on one machine.
+const offset = Number(process.env.COBALT_BENCH_SMOKE_PORT_OFFSET ?? 0);
+const SMOKE_PORTS = { http: 32080 + offset, backends: [32001 + offset, 32002 + offset, 32003 + offset], postgres: 32432 + offset, redis: 32379 + offset, mongo: 32017 + offset, prometheus: 32090 + offset };
 
 let cluster: any;
 let accounts: any[];
