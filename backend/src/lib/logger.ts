@@ -14,7 +14,8 @@ const addContext = winston.format((info) => {
   return info;
 });
 
-const consoleTransport = new winston.transports.Console({ level: process.env.LOG_LEVEL ?? 'info' });
+// The level comes from the typed config (LOG_LEVEL): configureLogger, called by whoever loaded it.
+const consoleTransport = new winston.transports.Console({ level: 'info' });
 
 // The logger itself passes `http` and up so request and audit records reach the MongoDB
 // transport whatever the console level is; each transport filters by its own level.
