@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Router, type Express } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
-import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
+import { MongoLogTransport, enforceLogRetention } from './infra/mongo/log-transport.js';
 import { createAuthService } from './components/auth/domain/auth-service.js';
 import { createRevocationList } from './components/auth/data-access/revocation-list.js';
 import { createSessionRepository } from './components/auth/data-access/session-repository.js';
 import { createUserRepository } from './components/auth/data-access/user-repository.js';
 import { createAuthRouter } from './components/auth/entry-points/rest.js';
+import { registerAuthSocketHandlers } from './components/auth/entry-points/socket.js';
 import { createHealthChecks } from './components/health/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerPresenceHandlers } from './components/presence/entry-points/socket.js';
@@ -28,17 +29,22 @@ import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
 import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
 import { createOpenApiRouter } from './http/openapi.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { createRateLimiter } from './lib/rate-limit.js';
 import { connectMongo, watchAvailability } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
-import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
+import { createRedis, isRedisReady, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { createLiveChannel } from './realtime/live-channel.js';
 import { createNotifier } from './realtime/notifier.js';
-import { authenticateSockets, closeTransports, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { authenticateSockets } from './realtime/socket-auth.js';
+import { acceptConnections } from './realtime/socket-connections.js';
+import { createSocketDelivery } from './realtime/socket-delivery.js';
+import { createSocketEvents } from './realtime/socket-events.js';
+import { closeTransports, createSocketServer } from './realtime/socket-server.js';
+import { createTokenExpiry } from './realtime/token-expiry.js';
 import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
@@ -107,7 +113,6 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   const originCheck = createOriginCheck(config.http.corsOrigins, metrics);
   const io = createSocketServer({
     httpServer,
-    instanceId: config.instanceId,
     pubClient,
     subClient,
     metrics,
@@ -160,14 +165,14 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     const { checks } = await health.readiness();
     return { postgres: checks.postgres === 'up', mongodb: checks.mongodb === 'up', redis: checks.redis === 'up' };
   });
-  const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
+  const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, redisReady: isRedisReady, keyPrefix, points, durationSeconds: 60, metrics });
   const authLimits = {
     perIp: limiter('auth', config.auth.rateLimitPerMinute),
     refreshPerIp: limiter('auth-refresh', config.auth.refreshRateLimitPerMinute),
     perAccount: limiter('auth-account', config.auth.accountRateLimitPerMinute),
     perUser: limiter('api', config.rateLimits.apiPerMinute),
   };
-  const socketLimiter = limiter('socket', config.rateLimits.socketPerMinute);
+  const socketEvents = createSocketEvents({ metrics, limiter: limiter('socket', config.rateLimits.socketPerMinute) });
 
   const schema = createSchema({ auth, todos });
   const limits = createOperationLimits({ metrics, introspection: config.graphql.introspection, isProduction: config.isProduction });
@@ -207,9 +212,12 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
   if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();
-  authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);
-  registerTodoSocketHandlers(io, todos, metrics, socketLimiter);
-  registerPresenceHandlers(io, metrics, socketLimiter);
+  authenticateSockets(io, auth);
+  const tokenExpiry = createTokenExpiry();
+  acceptConnections(io, { instanceId: config.instanceId, metrics, expiry: tokenExpiry, events: socketEvents });
+  registerAuthSocketHandlers(io, auth, socketEvents, tokenExpiry);
+  registerTodoSocketHandlers(io, todos, socketEvents);
+  registerPresenceHandlers(io, metrics, socketEvents);
 
   return {
     httpServer,
@@ -223,7 +231,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       const step = (name: string) => logger.debug(`shutdown: ${name}`);
       health.stopAccepting();
       // Socket writes under way finish (and are acknowledged) first; new ones are refused.
-      await drainSocketEvents(io, config.shutdown.drainMs);
+      await socketEvents.drain(config.shutdown.drainMs);
       step('socket events drained');
       // Their acks are written before the transports close; clients reconnect elsewhere.
       await closeTransports(io, config.shutdown.drainMs);

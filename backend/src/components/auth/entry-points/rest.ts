@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Router, type CookieOptions, type Request, type Response } from 'express';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
-import type { RateLimiter } from '../../../http/rate-limit.js';
+import type { RateLimiter } from '../../../lib/rate-limit.js';
 import { AppError } from '../../../lib/app-error.js';
 import { parseInput } from '../../../lib/validation.js';
 import type { AuthService } from '../domain/auth-service.js';

@@ -1,12 +1,12 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../../../lib/app-error.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
-import type { RateLimiter } from '../../../http/rate-limit.js';
-import type { AuthService } from '../../auth/domain/auth-service.js';
+import type { AccessTokenVerifier } from '../../../lib/identity.js';
+import type { RateLimiter } from '../../../lib/rate-limit.js';
 import type { TodoService } from '../domain/todo-service.js';
 
 /** REST adapter: moves path, query and body into the use case's input; the domain validates. */
-export function createTodoRouter(auth: AuthService, todos: TodoService, perUserLimiter: RateLimiter): Router {
+export function createTodoRouter(auth: AccessTokenVerifier, todos: TodoService, perUserLimiter: RateLimiter): Router {
   const router = Router();
   router.use('/api/todos', requireAuth(auth, perUserLimiter));
 
