@@ -24,11 +24,12 @@ import { registerTodoSocketHandlers } from './components/todos/entry-points/sock
 import { createGraphQLMiddleware } from './graphql/apollo.js';
 import { createGraphiqlRouter } from './graphql/graphiql.js';
 import { createOperationLimits } from './graphql/limits.js';
-import { createSchema } from './graphql/schema.js';
+import { createSchema } from './app/graphql-schema.js';
 import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
 import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
 import { createOpenApiRouter } from './http/openapi.js';
+import { buildApiDocument } from './app/openapi-document.js';
 import { createRateLimiter } from './lib/rate-limit.js';
 import { connectMongo, watchAvailability } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
@@ -108,7 +109,16 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     tombstoneRetentionDays: config.sync.tombstoneRetentionDays,
   });
 
-  const http = createHttpApp(config, metrics);
+  const http = createHttpApp(
+    {
+      instanceId: config.instanceId,
+      trustProxy: config.http.trustProxy,
+      corsOrigins: config.http.corsOrigins,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      storedRequests: config.logs.storedRequests,
+    },
+    metrics,
+  );
   const httpServer = createServer(http.app);
   const originCheck = createOriginCheck(config.http.corsOrigins, metrics);
   const io = createSocketServer({
@@ -208,7 +218,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(buildApiDocument()), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
   if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();
