@@ -10,7 +10,7 @@ import { createSessionRepository } from './components/auth/data-access/session-r
 import { createUserRepository } from './components/auth/data-access/user-repository.js';
 import { createAuthRouter } from './components/auth/entry-points/rest.js';
 import { registerAuthSocketHandlers } from './components/auth/entry-points/socket.js';
-import { createHealthChecks } from './components/health/health-checks.js';
+import { createHealthChecks } from './components/health/domain/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerPresenceHandlers } from './components/presence/entry-points/socket.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
