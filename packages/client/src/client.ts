@@ -1,4 +1,4 @@
-import type { User } from '@cobalt/contract';
+import type { AuthResult, User } from '@cobalt/contract';
 import { Auth, type AuthState, type CredentialMode, type RegisterInput, type SessionEndReason, type SignInInput } from './auth.js';
 import { Connection, type ConnectionStatus } from './connection.js';
 import { CobaltError } from './errors.js';
@@ -36,6 +36,8 @@ export interface CobaltClientOptions {
   outbox?: SenderOptions;
   /** Refresh the access token this long before it expires (default 90 s). */
   refreshLeewayMs?: number;
+  /** Our own retries of handshakes the server refused (not the transport's): first and longest pause, jittered (default 1 s to 30 s). */
+  reconnect?: { minMs?: number; maxMs?: number };
   /** Source of jitter (default `Math.random`). */
   random?: () => number;
   now?: () => number;
@@ -90,6 +92,8 @@ export class CobaltClient {
       auth: this.authCore,
       transport: options.transport ?? socketIoTransport(),
       network: options.network ?? alwaysOnline,
+      retryMinMs: options.reconnect?.minMs,
+      retryMaxMs: options.reconnect?.maxMs,
       random: options.random,
     });
     this.sessions = new Sessions(this.authCore, this.connection, (reason) => this.endSession(reason));
@@ -116,6 +120,14 @@ export class CobaltClient {
 
   signIn(input: SignInInput): Promise<User> {
     return this.authCore.signIn(input);
+  }
+
+  /**
+   * Begins a session that was opened elsewhere: the answer of a register or login request made by
+   * another program (a provisioning script, a load generator). Token mode only.
+   */
+  adoptSession(result: AuthResult): Promise<User> {
+    return this.authCore.adopt(result);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { AckResult, Todo } from '@cobalt/contract';
+import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';
 import { CobaltError, fromErrorBody } from './errors.js';
 import type { Mutation, Outbox } from './outbox.js';
@@ -202,8 +203,7 @@ export class OutboxSender {
 
   /** Equal jitter: half the exponential step fixed, half random; never sooner than the server asked. */
   private backoff(attempt: number, retryAfterSeconds?: number): number {
-    const { retryBaseMs = 500, retryMaxMs = 30_000, random = Math.random } = this.options;
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
-    return Math.max(ceiling / 2 + (random() * ceiling) / 2, (retryAfterSeconds ?? 0) * 1000);
+    const { retryBaseMs = 500, retryMaxMs = 30_000, random } = this.options;
+    return Math.max(backoffDelay(attempt - 1, { baseMs: retryBaseMs, maxMs: retryMaxMs, random }), (retryAfterSeconds ?? 0) * 1000);
   }
 }
