@@ -1,7 +1,7 @@
 import type { AckResult, Todo } from '@cobalt/contract';
 import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';
-import { CobaltError, fromErrorBody } from './errors.js';
+import { CobaltError, fromErrorBody, isRetryable } from './errors.js';
 import type { Mutation, Outbox } from './outbox.js';
 
 /** How the server answered a mutation, once and for all. */
@@ -36,18 +36,12 @@ type Plan = 'retry' | 'refresh' | 'conflict' | 'done' | 'reject';
 
 /** What a client does with a refused mutation. Retrying is always safe: the id makes it apply once. */
 function planFor(mutation: Mutation, error: CobaltError): Plan {
+  // "Still running" (a CONFLICT while an earlier attempt holds the key) is retried too; any other
+  // CONFLICT cannot happen with the same request under the same id, so it is a refusal.
+  if (isRetryable(error)) return 'retry';
   switch (error.code) {
-    case 'NETWORK':
-    case 'UNAVAILABLE':
-    case 'RATE_LIMITED':
-    case 'INTERNAL':
-      return 'retry';
     case 'UNAUTHENTICATED':
       return 'refresh';
-    case 'CONFLICT':
-      // "Still running" (an earlier attempt holds the key): ask again. Anything else cannot
-      // happen with the same request under the same id, so it is a refusal.
-      return (error.details as { reason?: unknown } | undefined)?.reason === 'in_progress' ? 'retry' : 'reject';
     case 'NOT_FOUND':
       if (mutation.kind === 'delete') return 'done'; // gone already: what we wanted
       return mutation.kind === 'update' ? 'conflict' : 'reject';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CobaltError, backoffDelay, createCobaltClient, memoryStorage } from '../src/index.js';
+import { CobaltError, backoffDelay, createCobaltClient, isRetryable, memoryStorage } from '../src/index.js';
 import { fakeAccessToken } from '../src/testing/fake-server.js';
 import { FakeCobaltServer, settle, startDevice } from './support.js';
 
@@ -89,5 +89,36 @@ describe('backoffDelay', () => {
     expect(backoffDelay(0, { baseMs: 100, maxMs: 1000, random: () => 1 })).toBe(100);
     expect(backoffDelay(3, { baseMs: 100, maxMs: 1000, random: () => 0.5 })).toBe(600);
     expect(backoffDelay(20, { baseMs: 100, maxMs: 1000, random: () => 1 })).toBe(1000);
+  });
+});
+
+describe('request errors', () => {
+  const answering = (status: number, body: unknown, headers: Record<string, string> = {}) => () => Promise.resolve(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers }));
+
+  async function signedIn(fetch: () => Promise<Response>) {
+    const server = new FakeCobaltServer();
+    const storage = memoryStorage();
+    await server.signIn(storage);
+    const client = createCobaltClient({ baseUrl: 'http://cobalt.test', storage, transport: server.transport(), fetch });
+    await client.start();
+    return client;
+  }
+
+  it('when GraphQL answers with an error status, then the code in its errors[0].extensions is the error code, with the status and Retry-After', async () => {
+    const client = await signedIn(answering(429, { errors: [{ message: 'Too many requests', extensions: { code: 'RATE_LIMITED' } }] }, { 'retry-after': '2' }));
+    const error = (await client.request('/graphql', { method: 'POST', body: { query: '{ me { id } }' } }).catch((e: unknown) => e)) as CobaltError;
+    expect([error.code, error.status, error.options.retryAfterSeconds]).toEqual(['RATE_LIMITED', 429, 2]);
+    expect(isRetryable(error)).toBe(true);
+    await client.stop();
+  });
+
+  it('when the proxy answers 502 in plain text, then it is UNAVAILABLE and retryable; a refusal of the input is not', async () => {
+    const client = await signedIn(answering(502, 'Bad Gateway'));
+    const error = (await client.request('/api/todos').catch((e: unknown) => e)) as CobaltError;
+    expect([error.code, error.status, isRetryable(error)]).toEqual(['UNAVAILABLE', 502, true]);
+    expect(isRetryable(new CobaltError('VALIDATION_FAILED', 'bad'))).toBe(false);
+    expect(isRetryable(new CobaltError('CONFLICT', 'key reused'))).toBe(false);
+    expect(isRetryable(new CobaltError('CONFLICT', 'still running', { details: { reason: 'in_progress' } }))).toBe(true);
+    await client.stop();
   });
 });
