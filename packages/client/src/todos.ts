@@ -96,7 +96,10 @@ export class TodoScope {
   private closed = false;
   private persisting: Promise<void> | null = null;
   private dirty = false;
+  /** The title each todo with changes pending here is known by, for messages when they settle. */
   private readonly titles = new Map<string, string>();
+  /** The shown item of each replica todo, made once per version (todos are replaced, never changed). */
+  private readonly shown = new WeakMap<Todo, TodoItem>();
   private readonly offConnection: (() => void)[] = [];
 
   constructor(private readonly options: TodoScopeOptions) {
@@ -282,6 +285,7 @@ export class TodoScope {
     void this.outbox.remove(mutation.id, ...dropped.map((m) => m.id));
     this.applyOutcome(outcome);
     const title = this.titles.get(mutation.todoId);
+    if (!this.outbox.pending.some((m) => m.todoId === mutation.todoId)) this.titles.delete(mutation.todoId);
     this.options.emit('settled', { ...outcome, title });
     for (const later of dropped) this.options.emit('settled', { type: 'rejected', mutation: later, error: (outcome as { error: CobaltError }).error, title });
     this.changed();
@@ -325,7 +329,7 @@ export class TodoScope {
 
   private publish(): void {
     const items = new Map<string, TodoItem>();
-    for (const todo of this.replica.list()) items.set(todo.id, { ...todo, pending: false });
+    for (const todo of this.replica.list()) items.set(todo.id, this.shownItem(todo));
     for (const mutation of this.outbox.pending) {
       const item = items.get(mutation.todoId);
       if (mutation.kind === 'create') {
@@ -338,10 +342,17 @@ export class TodoScope {
       } else {
         items.delete(mutation.todoId);
       }
+      // The title the todo is known by elsewhere (the server's), for messages about it; ours while only we know it.
+      const known = this.replica.get(mutation.todoId)?.title ?? (this.titles.has(mutation.todoId) ? undefined : items.get(mutation.todoId)?.title);
+      if (known !== undefined) this.titles.set(mutation.todoId, known);
     }
-    // The title a todo is known by elsewhere (the server's), for messages about it; ours while only we know it.
-    for (const item of items.values()) if (!this.titles.has(item.id) || !item.pending) this.titles.set(item.id, item.title);
-    for (const todo of this.replica.list()) this.titles.set(todo.id, todo.title);
     this.stateValue.set({ ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size });
   }
+
+  private shownItem(todo: Todo): TodoItem {
+    let item = this.shown.get(todo);
+    if (!item) this.shown.set(todo, (item = { ...todo, pending: false }));
+    return item;
+  }
+
 }
