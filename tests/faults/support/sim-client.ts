@@ -361,10 +361,10 @@ const MUTATIONS = {
 
 type GraphqlAnswer = { data?: Record<string, unknown> | null; errors?: { message?: string; extensions?: { code?: string } }[] };
 
-/** A GraphQL answer with errors (HTTP 200) as the error it reports. */
+/** A GraphQL answer with errors (HTTP 200, the code in `extensions`) as the error it reports. */
 function graphqlResult<T>(answer: GraphqlAnswer, field: string): T {
   const first = answer.errors?.[0];
-  if (first) throw new CobaltError((first.extensions?.code ?? 'INTERNAL') as 'INTERNAL', first.message ?? 'GraphQL error');
+  if (first) throw new CobaltError((first.extensions?.code ?? 'INTERNAL') as 'INTERNAL', first.message ?? 'GraphQL error', { status: 200 });
   return answer.data?.[field] as T;
 }
 
