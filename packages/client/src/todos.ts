@@ -2,7 +2,7 @@ import { TITLE_MAX_LENGTH, type SyncResult, type Todo, type TodoChange } from '@
 import type { Connection } from './connection.js';
 import { CobaltError } from './errors.js';
 import { keyedTodoId } from './ids.js';
-import { Value, type Observable } from './observable.js';
+import { DerivedValue } from './observable.js';
 import { Outbox, type Mutation } from './outbox.js';
 import type { ClientStorage, Coordinator } from './platform/ports.js';
 import { TodoReplica, type ReplicaSnapshot } from './replica.js';
@@ -84,8 +84,8 @@ function checkTitle(raw: unknown): string {
  * leads). Changes show at once, as an overlay on the replica, and are confirmed by their id.
  */
 export class TodoScope {
-  readonly state: Observable<TodoListState>;
-  private readonly stateValue = new Value<TodoListState>(EMPTY_TODO_LIST);
+  /** Computed when read (or while someone listens): a device nobody watches pays nothing per event for it. */
+  readonly state: DerivedValue<TodoListState>;
   private readonly replica: TodoReplica;
   private readonly outbox: Outbox;
   private readonly sync: TodoSync;
@@ -103,7 +103,7 @@ export class TodoScope {
   private readonly offConnection: (() => void)[] = [];
 
   constructor(private readonly options: TodoScopeOptions) {
-    this.state = this.stateValue;
+    this.state = new DerivedValue(() => this.compose());
     this.replica = new TodoReplica((event, fresh) => options.emit('live-event', { event, fresh }));
     this.outbox = new Outbox(options.storage, options.userId, options.coordinator.channel(`cobalt-outbox:${options.userId}`), options.now);
     this.sync = new TodoSync(
@@ -139,11 +139,11 @@ export class TodoScope {
     }
     await this.outbox.open();
     if (this.closed) return;
-    this.outbox.onChange(() => this.publish());
+    this.outbox.onChange(() => this.state.invalidate());
     this.offConnection.push(this.options.connection.events.on('lost', () => this.setSynced(false)));
     this.sync.start();
     this.releaseLead = this.options.coordinator.lead(`cobalt-outbox:${this.options.userId}`, () => this.becomeLeader());
-    this.publish();
+    this.state.invalidate();
   }
 
   /** Stops syncing and sending; what was kept stays kept. */
@@ -209,7 +209,7 @@ export class TodoScope {
   }
 
   item(id: string): TodoItem | undefined {
-    return this.stateValue.get().items.find((item) => item.id === id);
+    return this.state.get().items.find((item) => item.id === id);
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -225,7 +225,10 @@ export class TodoScope {
   }
 
   private async queue(mutation: Mutation): Promise<void> {
+    // The title the todo is known by elsewhere (the server's), for messages when this settles; ours while only we know it.
+    const known = this.replica.get(mutation.todoId)?.title ?? this.titles.get(mutation.todoId) ?? (mutation.kind === 'create' ? mutation.title : this.item(mutation.todoId)?.title);
     await this.outbox.add(mutation);
+    if (known !== undefined) this.titles.set(mutation.todoId, known);
     this.options.emit('queued', { mutation });
   }
 
@@ -260,6 +263,7 @@ export class TodoScope {
 
   /** A change from the server: it may be the confirmation of one of ours, named by its id. */
   private onChange(change: TodoChange, source: 'live' | 'sync'): void {
+    if (change.type !== 'todo:deleted' && this.titles.has(change.todo.id)) this.titles.set(change.todo.id, change.todo.title);
     const id = change.clientMutationId;
     const mutation = id ? this.outbox.find(id) : undefined;
     if (mutation) {
@@ -282,9 +286,9 @@ export class TodoScope {
     // A create refused for good takes the later changes to its todo with it (in the same step,
     // so none of them goes out meanwhile).
     const dropped = outcome.type === 'rejected' && mutation.kind === 'create' ? this.outbox.pending.filter((m) => m.todoId === mutation.todoId && m.id !== mutation.id) : [];
+    const title = this.replica.get(mutation.todoId)?.title ?? this.titles.get(mutation.todoId);
     void this.outbox.remove(mutation.id, ...dropped.map((m) => m.id));
     this.applyOutcome(outcome);
-    const title = this.titles.get(mutation.todoId);
     if (!this.outbox.pending.some((m) => m.todoId === mutation.todoId)) this.titles.delete(mutation.todoId);
     this.options.emit('settled', { ...outcome, title });
     for (const later of dropped) this.options.emit('settled', { type: 'rejected', mutation: later, error: (outcome as { error: CobaltError }).error, title });
@@ -304,7 +308,7 @@ export class TodoScope {
 
   /** The replica changed: show it, and keep it for the next start. */
   private changed(): void {
-    this.publish();
+    this.state.invalidate();
     this.persistSoon();
   }
 
@@ -327,7 +331,7 @@ export class TodoScope {
     }
   }
 
-  private publish(): void {
+  private compose(): TodoListState {
     const items = new Map<string, TodoItem>();
     for (const todo of this.replica.list()) items.set(todo.id, this.shownItem(todo));
     for (const mutation of this.outbox.pending) {
@@ -342,11 +346,8 @@ export class TodoScope {
       } else {
         items.delete(mutation.todoId);
       }
-      // The title the todo is known by elsewhere (the server's), for messages about it; ours while only we know it.
-      const known = this.replica.get(mutation.todoId)?.title ?? (this.titles.has(mutation.todoId) ? undefined : items.get(mutation.todoId)?.title);
-      if (known !== undefined) this.titles.set(mutation.todoId, known);
     }
-    this.stateValue.set({ ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size });
+    return { ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size };
   }
 
   private shownItem(todo: Todo): TodoItem {

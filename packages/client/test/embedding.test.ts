@@ -122,3 +122,24 @@ describe('request errors', () => {
     await client.stop();
   });
 });
+
+describe('the list as an observable', () => {
+  it('when nobody listens, then reading it still shows every change; a listener then hears each change, and an unchanged list is the same object', async () => {
+    const server = new FakeCobaltServer();
+    const { client } = await startDevice(server);
+    server.write('todo:create', { title: 'unwatched' });
+    await settle();
+    expect(client.todos.list().map((t) => t.title)).toEqual(['unwatched']);
+    expect(client.todos.state.get()).toBe(client.todos.state.get());
+    const heard: string[][] = [];
+    const off = client.todos.subscribe((state) => heard.push(state.items.map((t) => t.title)));
+    server.write('todo:create', { title: 'watched' });
+    await settle();
+    off();
+    server.write('todo:create', { title: 'after' });
+    await settle();
+    expect(heard.at(-1)).toEqual(['unwatched', 'watched']);
+    expect(client.todos.list().map((t) => t.title)).toEqual(['unwatched', 'watched', 'after']);
+    await client.stop();
+  });
+});
