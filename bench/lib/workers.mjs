@@ -13,6 +13,8 @@ const WORKERS_DIR = fileURLToPath(new URL('../workers/', import.meta.url));
  */
 export async function startWorker(name, opts = {}) {
   const execArgv = [`--max-old-space-size=${opts.maxOldSpaceMb ?? 2048}`];
+  // BENCH_WORKER_CPU_PROF=<dir>: every worker writes a CPU profile there when it exits (for the load generator's own cost).
+  if (process.env.BENCH_WORKER_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`);
   const child = fork(opts.file ?? `${WORKERS_DIR}${name}.mjs`, [], {
     execArgv,
     env: { ...process.env, ...opts.env },
