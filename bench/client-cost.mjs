@@ -58,7 +58,7 @@ async function main() {
   const baseline = baselineWorker(baselineRef);
   const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const variants = [
-    { id: 'before', label: `before: socket.io-client directly (${baselineRef} ${baseline.commit})`, file: baseline.file },
+    { id: 'before', label: `before: socket.io-client directly (${baselineRef.startsWith(baseline.commit) ? baselineRef : `${baselineRef}, ${baseline.commit}`})`, file: baseline.file },
     { id: 'after', label: `after: @cobalt/client (working tree at ${head})`, file: undefined },
   ];
   const cluster = await startBenchCluster({ dataDir: join(dataDir, 'cluster'), ports: benchPorts(), log: () => undefined });
