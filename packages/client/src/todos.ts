@@ -139,7 +139,11 @@ export class TodoScope {
     }
     await this.outbox.open();
     if (this.closed) return;
-    this.outbox.onChange(() => this.state.invalidate());
+    this.outbox.onChange(() => {
+      this.rememberTitles();
+      this.state.invalidate();
+    });
+    this.rememberTitles();
     this.offConnection.push(this.options.connection.events.on('lost', () => this.setSynced(false)));
     this.sync.start();
     this.releaseLead = this.options.coordinator.lead(`cobalt-outbox:${this.options.userId}`, () => this.becomeLeader());
@@ -348,6 +352,15 @@ export class TodoScope {
       }
     }
     return { ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size };
+  }
+
+  /** Changes kept from an earlier run or queued by another tab: the title their todo is known by now. */
+  private rememberTitles(): void {
+    for (const mutation of this.outbox.pending) {
+      if (this.titles.has(mutation.todoId)) continue;
+      const known = this.replica.get(mutation.todoId)?.title ?? (mutation.kind === 'create' ? mutation.title : undefined);
+      if (known !== undefined) this.titles.set(mutation.todoId, known);
+    }
   }
 
   private shownItem(todo: Todo): TodoItem {
