@@ -107,7 +107,7 @@ export function fakeTodoStore() {
 }
 
 /** In-memory stand-in for the cluster-wide user lock: one holder per key, heads kept between holders. */
-export function fakeUserLock() {
+export function fakeUserLock({ releaseDelayMs = 0 } = {}) {
   const heads = new Map<string, string>();
   const tails = new Map<string, Promise<unknown>>();
   /** Keys another holder is said to hold right now (what `peek` reports). */
@@ -116,6 +116,8 @@ export function fakeUserLock() {
     hold<T>(key: string, critical: (holding: Holding) => Promise<{ value: T; head: string | null }>): Promise<T> {
       const run = async () => {
         const outcome = await critical({ head: heads.get(key) ?? null, hasTime: () => true });
+        // Leaving the head is a round trip to Redis: it lands a little after the critical section.
+        if (releaseDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, releaseDelayMs));
         if (outcome.head !== null) heads.set(key, outcome.head);
         return outcome.value;
       };

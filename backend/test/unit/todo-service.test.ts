@@ -234,6 +234,22 @@ describe('todo lists', () => {
     expect(t.fake.calls.filter((c) => c === 'pageBucket')).toHaveLength(2);
   });
 
+  it('when a write is answered, then the head the lock left already covers it: a page read right after has it, and so does a sync on hearing of it', async () => {
+    const fake = fakeTodoStore();
+    const locks = fakeUserLock({ releaseDelayMs: 5 });
+    const headsWhenAnnounced: (string | undefined)[] = [];
+    const log = createTodoLog({ store: fake.store, lock: locks.lock, announce: (userId) => headsWhenAnnounced.push(locks.heads.get(userId)) });
+    const service = createTodoService({ log, store: fake.store, maxSyncChanges: 1000 });
+
+    const first = await service.create(alice, { title: 'first' });
+    expect(locks.heads.get('alice'), 'head left before the answer').toBe('1:1');
+    expect((await service.list(alice, {})).items.map((t) => t.id)).toEqual([first.id]);
+    const second = await service.create(alice, { title: 'second' });
+    expect((await service.list(alice, {})).items.map((t) => t.id)).toEqual([first.id, second.id]);
+    expect((await service.sync(alice, { since: 1 })).changes.map((c) => c.seq)).toEqual([2]);
+    expect(headsWhenAnnounced, 'head left before each announcement').toEqual(['1:1', '2:2']);
+  });
+
   it('when a user has no todos, then the page is empty without reading the store', async () => {
     const t = setup();
     expect(await t.service.list(bob, {})).toEqual({ items: [], nextCursor: null });

@@ -137,13 +137,12 @@ export function createTodoLog({ store, lock, announce, storeAvailable = () => tr
     return existing ? { todo: existing } : notFound('Todo');
   }
 
-  function settled(entry: LogEntry, todo: TodoDocument): TodoDocument {
-    announce(entry.userId, changeFor(entry, todo));
-    return todo;
-  }
-
-  /** One write under the lock: answers its todo and the head after it. */
-  async function commit(request: WriteRequest, start: Head, holding: { hasTime(margin?: number): boolean }): Promise<{ todo: TodoDocument; head: Head }> {
+  /** One write under the lock: answers its todo and the head after it. Its announcements go to `later`. */
+  async function commit(request: WriteRequest, start: Head, holding: { hasTime(margin?: number): boolean }, later: (() => void)[]): Promise<{ todo: TodoDocument; head: Head }> {
+    const settled = (entry: LogEntry, todo: TodoDocument): TodoDocument => {
+      later.push(() => announce(entry.userId, changeFor(entry, todo)));
+      return todo;
+    };
     let head = start;
     for (let step = 0; step < MAX_STEPS; step++) {
       if (!holding.hasTime(LEASE_MARGIN_MS)) break;
@@ -187,25 +186,33 @@ export function createTodoLog({ store, lock, announce, storeAvailable = () => tr
   async function drain(userId: string, queue: Pending[]): Promise<void> {
     try {
       while (queue.length) {
-        await lock.hold(userId, async (holding) => {
-          let head = decodeHead(holding.head) ?? (await store.recoverHead(userId));
-          for (let n = 0; queue.length && n < MAX_WRITES_PER_HOLD && holding.hasTime(LEASE_MARGIN_MS); n++) {
-            const pending = queue.shift()!;
-            try {
-              const done = await commit(pending.request, head, holding);
-              head = done.head;
-              pending.resolve(done.todo);
-            } catch (error) {
-              // The head stays where it was: if a store failure came after the entry was written,
-              // the next writer finds the entry at that seq and completes it.
-              pending.reject(error);
-              // The store is failing: the writes waiting behind this one would each wait out the
-              // same failure in turn. They are answered with it now (clients retry with their key).
-              if (!(error instanceof AppError)) for (const waiting of queue.splice(0)) waiting.reject(error);
+        // Answers and announcements wait until the lock has left the head that covers them: a
+        // client that reads right after its write was answered (on any instance) reads at a head
+        // that includes it, and so does a device that syncs on hearing of the change.
+        const later: (() => void)[] = [];
+        try {
+          await lock.hold(userId, async (holding) => {
+            let head = decodeHead(holding.head) ?? (await store.recoverHead(userId));
+            for (let n = 0; queue.length && n < MAX_WRITES_PER_HOLD && holding.hasTime(LEASE_MARGIN_MS); n++) {
+              const pending = queue.shift()!;
+              try {
+                const done = await commit(pending.request, head, holding, later);
+                head = done.head;
+                later.push(() => pending.resolve(done.todo));
+              } catch (error) {
+                // The head stays where it was: if a store failure came after the entry was written,
+                // the next writer finds the entry at that seq and completes it.
+                later.push(() => pending.reject(error));
+                // The store is failing: the writes waiting behind this one would each wait out the
+                // same failure in turn. They are answered with it now (clients retry with their key).
+                if (!(error instanceof AppError)) for (const waiting of queue.splice(0)) later.push(() => waiting.reject(error));
+              }
             }
-          }
-          return { value: undefined, head: encodeHead(head) };
-        });
+            return { value: undefined, head: encodeHead(head) };
+          });
+        } finally {
+          for (const run of later.splice(0)) run();
+        }
         // More of this user's writes are waiting here: let a waiting instance have a turn first
         // (waiters poll every few milliseconds), so a busy instance cannot starve the others.
         if (queue.length) await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 10));
