@@ -127,6 +127,9 @@ export default defineConfig([
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // `_`-prefixed names are deliberately unused (a required parameter, a skipped tuple slot).
+      // `async` without `await` is how a Promise-returning interface is implemented here (Apollo
+      // plugin hooks, repositories, fakes), and it turns a throw into a rejection: dropping it would change that.
+      '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
   },
@@ -141,10 +144,10 @@ export default defineConfig([
   },
 
   // Tests read untyped payloads (HTTP bodies, parsed JSON and YAML, socket acks) and assert on
-  // them: the expect() that follows is the check, so the `any`-tracking rules are off there.
+  // them: the expect() that follows is the check, so `any` is allowed and not tracked there.
   {
     files: ['backend/test/**', 'tests/**', 'packages/*/test/**', 'frontend/src/**/*.test.{ts,tsx}', 'frontend/src/testing/**'],
-    rules: UNSAFE_ANY_OFF,
+    rules: { ...UNSAFE_ANY_OFF, '@typescript-eslint/no-explicit-any': 'off' },
   },
 
   // The web app and GraphiQL run in the browser, with React.

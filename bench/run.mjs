@@ -167,7 +167,7 @@ async function main() {
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => {
       log(`\n${sig}: stopping the bench cluster`);
-      cleanup().finally(() => process.exit(130));
+      void cleanup().finally(() => process.exit(130));
     });
   }
 

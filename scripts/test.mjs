@@ -60,7 +60,7 @@ async function main() {
   };
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {
-      stop().finally(() => process.exit(130));
+      void stop().finally(() => process.exit(130));
     });
   }
   console.log(`test cluster ready in ${(cluster.startedInMs / 1000).toFixed(1)} s at ${cluster.urls.public}`);

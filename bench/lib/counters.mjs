@@ -49,6 +49,7 @@ export function redisCommand(redisUrl, args, timeoutMs = 5_000) {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
     let buf = Buffer.alloc(0);
+    /** @param {Error | null} err @param {unknown} [value] */
     const done = (err, value) => {
       sock.destroy();
       if (err) reject(err);

@@ -22,7 +22,8 @@ export async function connectInspector(url) {
   const pending = new Map();
   const listeners = new Map();
   ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
+    const frame = /** @type {Buffer} */ (data); // ws hands text frames over as one Buffer
+    const msg = JSON.parse(frame.toString());
     if (msg.id !== undefined) {
       const p = pending.get(msg.id);
       pending.delete(msg.id);

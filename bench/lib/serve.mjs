@@ -2,7 +2,7 @@
 export function serve(handlers) {
   if (!process.send) throw new Error('a bench worker must be started by bench/lib/workers.mjs');
   const all = { ping: () => ({ pid: process.pid }), ...handlers };
-  process.on('message', async ({ id, cmd, args }) => {
+  const answer = async ({ id, cmd, args }) => {
     if (cmd === 'exit') {
       await handlers.exit?.();
       process.exit(0);
@@ -15,7 +15,8 @@ export function serve(handlers) {
     } catch (error) {
       process.send({ id, error: error instanceof Error ? error.message : String(error) });
     }
-  });
+  };
+  process.on('message', (message) => void answer(message));
   // The parent going away ends the worker: no orphaned load generators.
   process.on('disconnect', () => process.exit(0));
 }

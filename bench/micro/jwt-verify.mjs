@@ -31,6 +31,7 @@ function rate(fn) {
 }
 
 // Interleaved twice, so a drift in the machine's load weighs on both alike.
+/** @type {Record<string, number[]>} */
 const runs = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let round = 0; round < 2; round++) for (const [name, fn] of Object.entries(variants)) runs[name].push(rate(fn));
 const rows = Object.entries(runs).map(([name, r]) => {

@@ -22,7 +22,8 @@ function natsConnection(url, { subject, token, reconnection, onMessage }) {
     const ws = new WebSocket(url);
     state.ws = ws;
     ws.on('message', (data) => {
-      buffer += data.toString('latin1');
+      const frame = /** @type {Buffer} */ (data); // ws hands every frame over as one Buffer
+      buffer += frame.toString('latin1');
       for (;;) {
         const eol = buffer.indexOf('\r\n');
         if (eol < 0) return;

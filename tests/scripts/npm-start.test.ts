@@ -65,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Should a test have failed half-way: nothing of this file's cluster stays up.
-  const { stopCluster } = await import('../../scripts/cluster/stop.mjs' as string);
+  const { stopCluster } = await import('../../scripts/cluster/stop.mjs');
   await stopCluster({ dataDir, log: () => undefined });
 });
 

@@ -242,7 +242,7 @@ export class FaultScenario {
         ),
       ...this.proxyErrorsWhileReady()
         .slice(0, 3)
-        .map((p) => `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness.filter((r) => r.at <= p.at).slice(-1).map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/'))}`),
+        .map((p) => `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness.filter((r) => r.at <= p.at).slice(-1).map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/')).join(',')}`),
       ...(this.env.crashes.length ? [`  crashed: ${this.env.crashes.join(', ')}`] : []),
     ];
     console.log([...lines, ...problems].join('\n'));
