@@ -66,10 +66,10 @@ function clusterUrls(ports, withBackends) {
  * @param {AbortSignal} [opts.signal]        abort a start in progress
  * @param {(line: string) => void} [opts.log]
  * @param {(svc: {name: string}, how: string) => void} [opts.onExit]  a service died after start
- * @returns {Promise<{ urls: object, ports: object, dataDir: string, backendEnv: object, services: () => object[],
- *   kill: (name: string, signal?: string) => Promise<object>, start: (name: string) => Promise<object>,
- *   restart: (name: string, opts?: { signal?: string }) => Promise<object>, stop: () => Promise<void> }>}
- *   `kill` stops one service (default: its usual stop signal; e.g. 'SIGKILL' for a crash) and
+ * @param {string} [opts.owner]              who started it, recorded in cluster.json (default 'library')
+ *
+ * Resolves with the cluster: its urls, ports, dataDir, backendEnv, services() and kill, start,
+ * restart and stop (its type is inferred from the code below). `kill` stops one service (default: its usual stop signal; e.g. 'SIGKILL' for a crash) and
  *   resolves once it has exited; `start` starts it again as at cluster start and resolves once it
  *   is ready; `restart` does both. Services: caddy, prometheus, backend-N, postgres, redis, mongo.
  */

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { ROOT } from '../../../scripts/lib/root.mjs';
 import { knobs, percentile, scrapeMetrics, startFaultCluster, type FaultCluster } from './fault-cluster.js';
 import type { FailedAttempt } from './ledger.js';
