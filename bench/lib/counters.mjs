@@ -89,6 +89,7 @@ export async function redisCommandCounts(redisUrl) {
 }
 
 /** b - a per key (keys only in b count from 0); null when either side is unknown. */
+/** @param {any} a @param {any} b @param {(key: string) => boolean} [skip] */
 function diffCounts(a, b, skip = () => false) {
   if (!a || !b) return null;
   const out = {};

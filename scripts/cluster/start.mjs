@@ -129,7 +129,7 @@ export async function startCluster(opts = {}) {
     services: () => [...sup.services.values()].map(({ name, pid, logFile, exit, deliberate }) => ({ name, pid, logFile, exit, deliberate: deliberate === true })),
     kill: (name, sig) => sup.kill(name, sig),
     start: (name) => sup.relaunch(name),
-    restart: async (name, { signal: sig } = {}) => {
+    restart: async (name, /** @type {{ signal?: string }} */ { signal: sig } = {}) => {
       const stopped = await sup.kill(name, sig);
       const relaunched = await sup.relaunch(name);
       return { ...stopped, pid: relaunched.pid, stoppedPid: stopped.pid, readyInMs: relaunched.readyInMs };
