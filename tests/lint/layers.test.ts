@@ -36,6 +36,17 @@ describe('backend layers', () => {
     const errors = await lintImport('backend/src/components/todos/domain/x.ts', '../../auth/domain/auth-service.js');
     expect(errors.join('\n')).toMatch(/never another component/);
   });
+
+  it("when a component's domain imports its entry points, then the lint fails", async () => {
+    const errors = await lintImport('backend/src/components/todos/domain/x.ts', '../entry-points/rest.js');
+    expect(errors.join('\n')).toMatch(/never import entry-points/);
+  });
+
+  it("when a component's data-access imports its domain, then the lint fails; its own data-access passes", async () => {
+    const errors = await lintImport('backend/src/components/todos/data-access/x.ts', '../domain/todo-service.js');
+    expect(errors.join('\n')).toMatch(/data-access\/ imports only lib, infra and its own data-access/);
+    expect(await lintImport('backend/src/components/todos/data-access/x.ts', './todo-store.js')).toEqual([]);
+  });
 });
 
 describe('frontend features', () => {
