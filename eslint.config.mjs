@@ -73,11 +73,7 @@ function backendZones() {
         from: [`${own}/entry-points/**`, ...TRANSPORTS.map(layer)],
         message: 'domain/ and data-access/ never import entry-points/ or a transport.',
       },
-      onlyFrom(
-        `${own}/data-access/**`,
-        [layer('lib'), layer('infra'), `${own}/data-access/**`],
-        'data-access/ imports only lib, infra and its own data-access.',
-      ),
+      onlyFrom(`${own}/data-access/**`, [layer('lib'), layer('infra'), `${own}/data-access/**`], 'data-access/ imports only lib, infra and its own data-access.'),
     );
   }
   return zones;

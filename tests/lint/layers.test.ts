@@ -15,7 +15,10 @@ const eslint = new ESLint({ cwd: ROOT, overrideConfig: tseslint.configs.disableT
 
 async function lintImport(file: string, specifier: string) {
   const module = join(ROOT, file, '..', specifier.replace(/\.js$/, ''));
-  expect(['.ts', '.tsx'].some((extension) => existsSync(module + extension)), `the imported module ${specifier} must exist`).toBe(true);
+  expect(
+    ['.ts', '.tsx'].some((extension) => existsSync(module + extension)),
+    `the imported module ${specifier} must exist`,
+  ).toBe(true);
   const [result] = await eslint.lintText(`import * as imported from '${specifier}';\n\nexport const used = imported;\n`, { filePath: join(ROOT, file) });
   expect(result?.messages.filter((message) => message.fatal)).toEqual([]);
   return (result?.messages ?? []).filter((message) => message.ruleId === RULE).map((message) => message.message);
