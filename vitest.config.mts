@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         resolve: oneGraphql,
-        test: { name: 'unit', include: ['backend/test/unit/**/*.test.ts'], environment: 'node', env: { LOG_LEVEL: 'error' } },
+        test: { name: 'unit', include: ['backend/test/unit/**/*.test.ts'], environment: 'node', env: { LOG_LEVEL: 'error' }, setupFiles: ['backend/test/unit/setup.ts'] },
       },
       {
         // The SDK (packages/client) against an in-memory server: no network, no timers unless faked.

@@ -13,13 +13,13 @@
 // attached are not benchmark results: use `npm run bench` for those.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from '../scripts/lib/root.mjs';
 import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, seedTodos } from './lib/accounts.mjs';
 import { benchPorts, scrapeMetrics, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
 import { reexecWithMoreFiles } from './lib/limits.mjs';
 import { connectInspector, heapByKind, heapGrowth, inspectorUrl, heapSnapshot, startCpuProfile, summarizeCpuProfile, summarizeCpuProfiles } from './lib/profiles.mjs';
-import { sleep } from './lib/serve.mjs';
 import { markdownTable } from './lib/stats.mjs';
 import { startWorker, stopWorkers } from './lib/workers.mjs';
 import { cobaltTransport, connectDevices, runFanout } from './scenarios/fanout.mjs';

@@ -15,13 +15,13 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from '../scripts/lib/root.mjs';
 import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, firstWrites, seedTodos } from './lib/accounts.mjs';
 import { prepareBeforeBuild } from './lib/before.mjs';
 import { benchPorts, machineBusySeconds, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
 import { openWindow } from './lib/counters.mjs';
-import { sleep } from './lib/serve.mjs';
 import { ensureNatsServer, NATS_VERSION, natsPorts, startNats } from './lib/peer.mjs';
 import { openFilesLimit, reexecWithMoreFiles, WANT_OPEN_FILES } from './lib/limits.mjs';
 import { evaluateTargets, peerRatios, renderTables, updateDoc } from './lib/report.mjs';

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Router, type Express } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from './config.js';
-import { MongoLogTransport, enforceLogRetention } from './components/audit/mongo-log-transport.js';
+import { MongoLogTransport, enforceLogRetention } from './infra/mongo/log-transport.js';
 import { createAuthService } from './components/auth/domain/auth-service.js';
 import { createRevocationList } from './components/auth/data-access/revocation-list.js';
 import { createSessionRepository } from './components/auth/data-access/session-repository.js';
 import { createUserRepository } from './components/auth/data-access/user-repository.js';
 import { createAuthRouter } from './components/auth/entry-points/rest.js';
-import { createHealthChecks } from './components/health/health-checks.js';
+import { registerAuthSocketHandlers } from './components/auth/entry-points/socket.js';
+import { createHealthChecks } from './components/health/domain/health-checks.js';
 import { createHealthRouter } from './components/health/entry-points/rest.js';
 import { registerPresenceHandlers } from './components/presence/entry-points/socket.js';
 import { registerTodoModels } from './components/todos/data-access/todo-model.js';
@@ -23,22 +24,28 @@ import { registerTodoSocketHandlers } from './components/todos/entry-points/sock
 import { createGraphQLMiddleware } from './graphql/apollo.js';
 import { createGraphiqlRouter } from './graphql/graphiql.js';
 import { createOperationLimits } from './graphql/limits.js';
-import { createSchema } from './graphql/schema.js';
+import { createSchema } from './app/graphql-schema.js';
 import { createSubscriptionQuota } from './graphql/subscriptions/quota.js';
 import { createSubscriptionServer } from './graphql/subscriptions/server.js';
 import { createHttpApp } from './http/app.js';
 import { createOpenApiRouter } from './http/openapi.js';
-import { createRateLimiter } from './http/rate-limit.js';
+import { buildApiDocument } from './app/openapi-document.js';
+import { createRateLimiter } from './lib/rate-limit.js';
 import { connectMongo, watchAvailability } from './infra/mongo/connection.js';
 import { createUserLock } from './infra/redis/user-lock.js';
 import { createPrismaClient } from './infra/postgres/client.js';
 import { applyMigrations } from './infra/postgres/migrate.js';
-import { createRedis, reportPublishFailures, whenReady } from './infra/redis/connection.js';
+import { createRedis, isRedisReady, reportPublishFailures, whenReady } from './infra/redis/connection.js';
 import { configureLogger, errorFields, logger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { createLiveChannel } from './realtime/live-channel.js';
 import { createNotifier } from './realtime/notifier.js';
-import { authenticateSockets, closeTransports, createSocketDelivery, createSocketServer, drainSocketEvents } from './realtime/socket-server.js';
+import { authenticateSockets } from './realtime/socket-auth.js';
+import { acceptConnections } from './realtime/socket-connections.js';
+import { createSocketDelivery } from './realtime/socket-delivery.js';
+import { createSocketEvents } from './realtime/socket-events.js';
+import { closeTransports, createSocketServer } from './realtime/socket-server.js';
+import { createTokenExpiry } from './realtime/token-expiry.js';
 import { createOriginCheck, routeUpgrades } from './realtime/upgrades.js';
 
 export interface CobaltServer {
@@ -102,12 +109,20 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     tombstoneRetentionDays: config.sync.tombstoneRetentionDays,
   });
 
-  const http = createHttpApp(config, metrics);
+  const http = createHttpApp(
+    {
+      instanceId: config.instanceId,
+      trustProxy: config.http.trustProxy,
+      corsOrigins: config.http.corsOrigins,
+      bodyLimitBytes: config.http.bodyLimitBytes,
+      storedRequests: config.logs.storedRequests,
+    },
+    metrics,
+  );
   const httpServer = createServer(http.app);
   const originCheck = createOriginCheck(config.http.corsOrigins, metrics);
   const io = createSocketServer({
     httpServer,
-    instanceId: config.instanceId,
     pubClient,
     subClient,
     metrics,
@@ -160,14 +175,14 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     const { checks } = await health.readiness();
     return { postgres: checks.postgres === 'up', mongodb: checks.mongodb === 'up', redis: checks.redis === 'up' };
   });
-  const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, keyPrefix, points, durationSeconds: 60, metrics });
+  const limiter = (keyPrefix: string, points: number) => createRateLimiter({ redis, redisReady: isRedisReady, keyPrefix, points, durationSeconds: 60, metrics });
   const authLimits = {
     perIp: limiter('auth', config.auth.rateLimitPerMinute),
     refreshPerIp: limiter('auth-refresh', config.auth.refreshRateLimitPerMinute),
     perAccount: limiter('auth-account', config.auth.accountRateLimitPerMinute),
     perUser: limiter('api', config.rateLimits.apiPerMinute),
   };
-  const socketLimiter = limiter('socket', config.rateLimits.socketPerMinute);
+  const socketEvents = createSocketEvents({ metrics, limiter: limiter('socket', config.rateLimits.socketPerMinute) });
 
   const schema = createSchema({ auth, todos });
   const limits = createOperationLimits({ metrics, introspection: config.graphql.introspection, isProduction: config.isProduction });
@@ -203,13 +218,16 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(buildApiDocument()), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
   if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();
-  authenticateSockets(io, auth, metrics, config.instanceId, socketLimiter);
-  registerTodoSocketHandlers(io, todos, metrics, socketLimiter);
-  registerPresenceHandlers(io, metrics, socketLimiter);
+  authenticateSockets(io, auth);
+  const tokenExpiry = createTokenExpiry();
+  acceptConnections(io, { instanceId: config.instanceId, metrics, expiry: tokenExpiry, events: socketEvents });
+  registerAuthSocketHandlers(io, auth, socketEvents, tokenExpiry);
+  registerTodoSocketHandlers(io, todos, socketEvents);
+  registerPresenceHandlers(io, metrics, socketEvents);
 
   return {
     httpServer,
@@ -223,7 +241,7 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
       const step = (name: string) => logger.debug(`shutdown: ${name}`);
       health.stopAccepting();
       // Socket writes under way finish (and are acknowledged) first; new ones are refused.
-      await drainSocketEvents(io, config.shutdown.drainMs);
+      await socketEvents.drain(config.shutdown.drainMs);
       step('socket events drained');
       // Their acks are written before the transports close; clients reconnect elsewhere.
       await closeTransports(io, config.shutdown.drainMs);

@@ -1,6 +1,7 @@
 // Bench accounts: U users, each signed in on D devices (one session per device), made through
 // the public API like any client.
-import { pool, sleep } from './serve.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pool } from './serve.mjs';
 
 const PASSWORD = 'bench password 1234';
 
@@ -25,7 +26,8 @@ async function post(baseUrl, path, body, token) {
 
 /**
  * Registers `users` accounts (label-unique emails) and signs each in on `devices - 1` more
- * devices. Resolves with [{ user, userId, email, tokens: [one per device] }] and the rates seen.
+ * devices. Resolves with [{ user, userId, email, tokens: [one per device], sessions: [the register or login
+ * answer of each device, for an SDK client to take up] }] and the rates seen.
  */
 export async function createAccounts(baseUrl, { users, devices, label, concurrency = 12, firstUser = 0 }) {
   const out = [];
@@ -34,13 +36,14 @@ export async function createAccounts(baseUrl, { users, devices, label, concurren
   await pool(indices, concurrency, async (user) => {
     const email = `${label}-${user}@bench.test`;
     const reg = await post(baseUrl, '/api/auth/register', { email, password: PASSWORD, name: `bench ${user}`, device: 'bench device 0' });
-    out.push({ user, userId: reg.user.id, email, tokens: [reg.accessToken] });
+    out.push({ user, userId: reg.user.id, email, tokens: [reg.accessToken], sessions: [reg] });
   });
   const registeredAt = performance.now();
   const logins = out.flatMap((a) => Array.from({ length: devices - 1 }, (_, d) => ({ a, d: d + 1 })));
   await pool(logins, concurrency, async ({ a, d }) => {
     const res = await post(baseUrl, '/api/auth/login', { email: a.email, password: PASSWORD, device: `bench device ${d}` });
     a.tokens[d] = res.accessToken;
+    a.sessions[d] = res;
   });
   const done = performance.now();
   out.sort((x, y) => x.user - y.user);

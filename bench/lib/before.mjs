@@ -8,16 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../../scripts/lib/root.mjs';
+import { run } from '../../scripts/lib/run.mjs';
 
 const git = (args, opts = {}) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }).trim();
 
-function run(cmd, args, { cwd, log, what }) {
+/** One build step with the repository's tools, timed; its output is shown only when it fails. */
+function step(cmd, args, { cwd, log, what }) {
   const started = Date.now();
   try {
-    execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' }, timeout: 600_000 });
+    run(cmd, args, { cwd, env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' }, quiet: true });
   } catch (error) {
-    const out = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`${what} failed in ${cwd}:\n${out || error.message}`);
+    throw new Error(`${what} failed in ${cwd}:\n${error.message}`);
   }
   log(`  ${what}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -78,16 +79,16 @@ export function prepareBeforeBuild({ ref, dir = join(ROOT, '.data', 'bench', 'be
   // Prisma CLI it calls through npx is the repository's.
   if (existsSync(generate)) {
     try {
-      run(process.execPath, [generate], { cwd: dir, log, what: 'prisma generate' });
+      step(process.execPath, [generate], { cwd: dir, log, what: 'prisma generate' });
     } catch {
-      run(process.execPath, [prisma, 'generate'], { cwd: join(dir, 'backend'), log, what: 'prisma generate (repository CLI)' });
+      step(process.execPath, [prisma, 'generate'], { cwd: join(dir, 'backend'), log, what: 'prisma generate (repository CLI)' });
     }
   } else if (existsSync(join(dir, 'backend', 'prisma'))) {
-    run(process.execPath, [prisma, 'generate'], { cwd: join(dir, 'backend'), log, what: 'prisma generate' });
+    step(process.execPath, [prisma, 'generate'], { cwd: join(dir, 'backend'), log, what: 'prisma generate' });
   }
-  if (existsSync(join(contract, 'tsconfig.json'))) run(process.execPath, [tsc, '-p', join(contract, 'tsconfig.json')], { cwd: contract, log, what: 'tsc contract' });
+  if (existsSync(join(contract, 'tsconfig.json'))) step(process.execPath, [tsc, '-p', join(contract, 'tsconfig.json')], { cwd: contract, log, what: 'tsc contract' });
   const backendConfig = existsSync(join(dir, 'backend', 'tsconfig.build.json')) ? 'tsconfig.build.json' : 'tsconfig.json';
-  run(process.execPath, [tsc, '-p', join(dir, 'backend', backendConfig)], { cwd: join(dir, 'backend'), log, what: 'tsc backend' });
+  step(process.execPath, [tsc, '-p', join(dir, 'backend', backendConfig)], { cwd: join(dir, 'backend'), log, what: 'tsc backend' });
   if (!existsSync(backendEntry)) throw new Error(`--before ${ref}: the build left no ${backendEntry}`);
   writeFileSync(marker, `${commit}\n`);
   return { ref, commit, subject, dir, backendEntry, reused: false };

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster } from '../../scripts/cluster/start.mjs';
 import { metricSum, parsePrometheus } from './stats.mjs';
 
@@ -173,7 +174,7 @@ export async function waitQuiet(cluster, { belowPercent = 25, maxMs = 60_000 } =
   const started = performance.now();
   while (performance.now() - started < maxMs) {
     const stop = loadMeter(cluster);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     if (stop().oursPercent < belowPercent) break;
   }
   return Math.round(performance.now() - started);

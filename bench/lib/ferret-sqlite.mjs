@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
 import { mongoServer } from '../../scripts/lib/executables.mjs';
-import { sleep } from './serve.mjs';
 
 /** Starts FerretDB over SQLite in `dataDir` on `port`; `stop()` ends it. */
 export async function startFerretOnSqlite({ port, dataDir }) {

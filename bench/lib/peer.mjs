@@ -4,9 +4,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { which } from '../../scripts/lib/executables.mjs';
 import { ROOT } from '../../scripts/lib/root.mjs';
-import { sleep } from './serve.mjs';
 
 export const NATS_MODULE = 'github.com/nats-io/nats-server/v2';
 export const NATS_VERSION = 'v2.15.2';

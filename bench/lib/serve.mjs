@@ -1,4 +1,6 @@
 // The worker side of lib/workers.mjs: answers the parent's calls with the given handlers.
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export function serve(handlers) {
   if (!process.send) throw new Error('a bench worker must be started by bench/lib/workers.mjs');
   const send = process.send.bind(process);
@@ -28,8 +30,6 @@ export function emit(event, data) {
 
 /** Microseconds on CLOCK_MONOTONIC: one clock for every process on the machine. */
 export const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `task(item)` over `items` with at most `limit` at once. */
 export async function pool(items, limit, task) {

@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url';
 const WORKERS_DIR = fileURLToPath(new URL('../workers/', import.meta.url));
 
 /**
- * Starts `bench/workers/<name>.mjs` and resolves once it is listening.
+ * Starts `bench/workers/<name>.mjs` (or `opts.file`, a worker kept elsewhere) and resolves once it is listening.
  * @param {string} name
- * @param {{ env?: Record<string,string>, label?: string, maxOldSpaceMb?: number }} [opts]
+ * @param {{ env?: Record<string,string>, label?: string, maxOldSpaceMb?: number, file?: string }} [opts]
  */
 export async function startWorker(name, opts = {}) {
   const execArgv = [`--max-old-space-size=${opts.maxOldSpaceMb ?? 2048}`];
-  const child = fork(`${WORKERS_DIR}${name}.mjs`, [], {
+  // BENCH_WORKER_CPU_PROF=<dir>: every worker writes a CPU profile there when it exits (for the load generator's own cost).
+  if (process.env.BENCH_WORKER_CPU_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`);
+  const child = fork(opts.file ?? `${WORKERS_DIR}${name}.mjs`, [], {
     execArgv,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

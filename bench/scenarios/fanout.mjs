@@ -3,10 +3,10 @@
 // in the writing process) to each receipt (taken in the receiving process), on the machine's
 // monotonic clock, which all processes share.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { caddyCookieFor } from '../lib/cluster.mjs';
 import { openWindow, perOperation } from '../lib/counters.mjs';
 import { summarize } from '../lib/stats.mjs';
-import { sleep } from '../lib/serve.mjs';
 import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
 
 /**
@@ -22,7 +22,7 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
     /** Device d of user u sits on instance (u + d) mod N, so each user's devices span the instances. */
     device(account, d) {
       const target = instances[(account.user + d) % instances.length];
-      return { user: account.user, device: d, token: account.tokens[d % account.tokens.length], want: target.name, cookie: target.cookie };
+      return { user: account.user, device: d, session: account.sessions[d % account.sessions.length], want: target.name, cookie: target.cookie };
     },
     connectArgs: (devices, extra = {}) => ({ baseUrl: cluster.urls.public, devices, ...extra }),
     /** Starts the writer process; `run()` then writes 2/3 of the rate over HTTP and 1/3 from the receivers' sockets. */
@@ -72,7 +72,7 @@ export function natsTransport(peer) {
 
 /** Connects every device of `accounts` through `transport` in `workers` processes (user u in worker u mod W). */
 export async function connectDevices(transport, accounts, { devicesPerUser, workers, reconnection = false, concurrency = 20 }) {
-  const receivers = await startWorkers(transport.receiverWorker, workers);
+  const receivers = await startWorkers(transport.receiverWorker, workers, { file: transport.receiverFile });
   /** @type {any[][]} */
   const usersByWorker = receivers.map(() => []);
   /** @type {any[][]} */

@@ -3,10 +3,10 @@
 // operations run one at a time from a client process of their own, direct to backend-1, with the
 // cluster otherwise quiet; every phase is a measured window (CPU of every process, store and Redis
 // commands), divided by the operations it made.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAccounts } from '../lib/accounts.mjs';
 import { loadMeter } from '../lib/cluster.mjs';
 import { cpuGroups, openWindow, perOperation } from '../lib/counters.mjs';
-import { sleep } from '../lib/serve.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startWorker } from '../lib/workers.mjs';
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, ObjectId } from 'mongodb';
+import { ginTwinsSql } from '../../scripts/cluster/ferret-indexes.mjs';
 import { findPostgresBin } from '../../scripts/lib/executables.mjs';
 import { processTree } from '../lib/cluster.mjs';
 import { summarize } from '../lib/stats.mjs';
@@ -47,24 +48,7 @@ function ferretPostgres(mongoPid) {
  * the floor is measured on the indexes the backends' own collections have.
  */
 async function ginTwins(pg, schema) {
-  const sql = `
-DO $$
-DECLARE r record; cols text;
-BEGIN
-  FOR r IN
-    SELECT n.nspname AS schema, t.relname AS tbl, i.relname AS idx, x.indexrelid AS oid, x.indnatts AS n
-    FROM pg_index x
-    JOIN pg_class i ON i.oid = x.indexrelid
-    JOIN pg_class t ON t.oid = x.indrelid
-    JOIN pg_namespace n ON n.oid = t.relnamespace
-    JOIN pg_am am ON am.oid = i.relam
-    WHERE am.amname = 'btree' AND n.nspname = '${schema}'
-      AND t.relname NOT LIKE '\\_ferretdb\\_%' AND pg_get_indexdef(x.indexrelid) LIKE '%_jsonb -> %'
-  LOOP
-    SELECT string_agg('(' || pg_get_indexdef(r.oid, k, true) || ') jsonb_path_ops', ', ' ORDER BY k) INTO cols FROM generate_series(1, r.n) AS k;
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin (%s)', left(r.idx, 55) || '_eq', r.schema, r.tbl, cols);
-  END LOOP;
-END $$;`;
+  const sql = ginTwinsSql(`n.nspname = '${schema}'`);
   const psql = (args) => execFileAsync(join(/** @type {string} */ (findPostgresBin()), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
   await psql(['-c', sql]);
   const { stdout } = await psql(['-tAc', `SELECT count(*) FROM pg_indexes WHERE schemaname = '${schema}' AND indexdef LIKE '%USING gin%'`]);

@@ -5,8 +5,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { findPostgresBin } from '../../scripts/lib/executables.mjs';
-import { sleep } from '../lib/serve.mjs';
 import { startWorker } from '../lib/workers.mjs';
 import { mergeWindows, perOperation } from '../lib/counters.mjs';
 

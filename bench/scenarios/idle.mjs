@@ -1,8 +1,8 @@
 // Scenario 2, connection capacity: N idle authenticated sockets. Server RSS per socket (before
 // and after, from each backend's /metrics), CPU while idle, connect rate, and how long it takes
 // every socket to be connected again after one server restarts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuDelta, loadMeter, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
-import { sleep } from '../lib/serve.mjs';
 import { stopWorkers } from '../lib/workers.mjs';
 import { connectDevices } from './fanout.mjs';
 

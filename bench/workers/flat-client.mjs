@@ -1,5 +1,6 @@
 // The flat-cost scenario's client: one user's requests, one at a time (seeding aside), direct to
 // one backend, so the parent can divide each phase's server cost by the operations it made.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 import { pool, serve } from '../lib/serve.mjs';
 
@@ -71,7 +72,7 @@ serve({
           return;
         }
         countError(errors, `create_${r.status}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
     });
     const created = ids.filter(Boolean);

@@ -5,7 +5,8 @@
 import WebSocket from 'ws';
 import { DeliveryLog } from '../lib/deliveries.mjs';
 import { receiverCommands } from '../lib/receivers.mjs';
-import { nowUs, pool, serve, sleep } from '../lib/serve.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nowUs, pool, serve } from '../lib/serve.mjs';
 
 const log = new DeliveryLog();
 const conns = [];

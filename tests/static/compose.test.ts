@@ -107,7 +107,7 @@ describe('docker-compose.yml (production)', () => {
   it('when started, then migrations run once in a one-shot service before any backend, and the backends do not migrate again', () => {
     const model = composeModel('docker-compose.yml');
     const { migrate, backend } = model.services;
-    expect(migrate.command).toEqual(['node', 'dist/infra/postgres/migrate-cli.js']);
+    expect(migrate.command).toEqual(['node', 'dist/migrate-cli.js']);
     expect(migrate.restart).toBe('no');
     expect(migrate.image).toBe(backend.image);
     expect(migrate.depends_on.postgres.condition).toBe('service_healthy');
@@ -115,7 +115,7 @@ describe('docker-compose.yml (production)', () => {
     for (const store of ['postgres', 'mongo', 'redis']) expect(backend.depends_on[store].condition).toBe('service_healthy');
     expect(model.services.caddy.depends_on.backend.condition).toBe('service_healthy');
     expect(backend.environment.MIGRATE_ON_START).toBe('false');
-    expect(readRepoFile('backend', 'package.json')).toContain('"migrate": "node dist/infra/postgres/migrate-cli.js"');
+    expect(readRepoFile('backend', 'package.json')).toContain('"migrate": "node dist/migrate-cli.js"');
   });
 
   it('when the backend is scaled, then nothing pins one replica: no container name, no host port, replicas from BACKEND_REPLICAS', () => {

@@ -73,7 +73,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
 
   it('when pods start, then the migrate init container applies migrations first and the server does not repeat it', () => {
     const pod = find('Deployment', 'cobalt-backend').spec.template.spec;
-    expect(pod.initContainers.map((c: Json) => c.command)).toEqual([['node', 'dist/infra/postgres/migrate-cli.js']]);
+    expect(pod.initContainers.map((c: Json) => c.command)).toEqual([['node', 'dist/migrate-cli.js']]);
     expect(pod.initContainers[0].envFrom).toEqual(pod.containers[0].envFrom);
     expect(find('ConfigMap', 'cobalt-backend').data.MIGRATE_ON_START).toBe('false');
   });

@@ -5,13 +5,12 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ERROR_CODES, type ErrorCode } from '@cobalt/contract';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestHandler } from 'express';
-import type { AuthService } from '../components/auth/domain/auth-service.js';
 import { identify } from '../http/authenticate.js';
-import type { RateLimiter } from '../http/rate-limit.js';
-import { logUnexpected } from '../http/error-handler.js';
+import type { RateLimiter } from '../lib/rate-limit.js';
 import { AppError, toAppError } from '../lib/app-error.js';
+import { logUnexpected } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import { createUserLoader, type GraphQLContext } from './context.js';
+import { createUserLoader, type GraphQLAuth, type GraphQLContext } from './context.js';
 import { parseWithinTokenLimit, type OperationLimits } from './limits.js';
 
 // Apollo's own request errors (syntax, unknown field, bad argument type, a persisted query asked
@@ -177,7 +176,7 @@ function anonymousLimit(limiter: RateLimiter): RequestHandler {
 
 export async function createGraphQLMiddleware(deps: {
   schema: GraphQLSchema;
-  auth: AuthService;
+  auth: GraphQLAuth;
   perUserLimiter: RateLimiter;
   limits: OperationLimits;
   metrics: Metrics;

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { User } from '@cobalt/contract';
-import type { AuthService } from '../components/auth/domain/auth-service.js';
-import type { Identity } from '../components/auth/domain/tokens.js';
+import type { AccessTokenVerifier, Identity } from '../lib/identity.js';
 import { AppError, unauthenticated } from '../lib/app-error.js';
 import type { Announcement } from '../realtime/notifier.js';
 
@@ -25,10 +24,18 @@ export interface GraphQLContext {
   live?: LiveConnection;
 }
 
-export function createUserLoader(auth: AuthService): DataLoader<string, User | null> {
+/** Users by id, for the `owner` field (the auth component's, handed in by the composition root). */
+export interface UserLookup {
+  findUsersByIds(ids: readonly string[]): Promise<User[]>;
+}
+
+/** What GraphQL needs of authentication: tokens checked, and owners looked up. */
+export type GraphQLAuth = AccessTokenVerifier & UserLookup;
+
+export function createUserLoader(users: UserLookup): DataLoader<string, User | null> {
   return new DataLoader(async (ids) => {
-    const users = await auth.findUsersByIds(ids);
-    const byId = new Map(users.map((u) => [u.id, u]));
+    const found = await users.findUsersByIds(ids);
+    const byId = new Map(found.map((u) => [u.id, u]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 }

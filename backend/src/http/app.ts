@@ -1,7 +1,6 @@
 import express, { type Express, type Router } from 'express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
-import type { Config } from '../config.js';
 import type { Metrics } from '../lib/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { requestContext, requestMetrics } from './observability.js';
@@ -42,18 +41,28 @@ const noStore: express.RequestHandler = (_req, res, next) => {
  * The Express app: cross-cutting middleware, then the routers of each component, then the
  * central error handler. GraphQL is mounted by the caller between the two (it needs the app).
  */
-export function createHttpApp(config: Config, metrics: Metrics) {
+export interface HttpSettings {
+  instanceId: string;
+  /** Express `trust proxy` (TRUST_PROXY). */
+  trustProxy: string | number | boolean;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  /** Which request records the `logs` collection keeps (LOG_STORED_REQUESTS). */
+  storedRequests: 'errors' | 'all' | 'none';
+}
+
+export function createHttpApp(settings: HttpSettings, metrics: Metrics) {
   const app: Express = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', config.http.trustProxy);
+  app.set('trust proxy', settings.trustProxy);
   app.set('query parser', 'simple');
-  app.use(requestContext(config.instanceId));
-  app.use(requestMetrics(metrics, config.logs.storedRequests));
+  app.use(requestContext(settings.instanceId));
+  app.use(requestMetrics(metrics, settings.storedRequests));
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.use(noStore);
-  app.use(cors(config.http.corsOrigins));
+  app.use(cors(settings.corsOrigins));
   app.use(cookieParser());
-  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(express.json({ limit: settings.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
 
   return {
     app,

@@ -1,9 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { AuthService } from '../components/auth/domain/auth-service.js';
-import type { Identity } from '../components/auth/domain/tokens.js';
+import type { AccessTokenVerifier, Identity } from '../lib/identity.js';
 import { unauthenticated } from '../lib/app-error.js';
 import { bindUserToContext } from '../lib/request-context.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../lib/rate-limit.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -20,7 +19,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Resolves the caller from `Authorization: Bearer`, or undefined when no header is sent. */
-export async function identify(auth: AuthService, header: string | undefined): Promise<Identity | undefined> {
+export async function identify(auth: Pick<AccessTokenVerifier, 'authenticate'>, header: string | undefined): Promise<Identity | undefined> {
   if (header === undefined) return undefined;
   const token = bearerToken(header);
   if (!token) throw unauthenticated('Authorization header must be "Bearer <access token>"');
@@ -30,7 +29,7 @@ export async function identify(auth: AuthService, header: string | undefined): P
 }
 
 /** Signed-in callers only; each request counts against the caller's own rate limit when one is given. */
-export const requireAuth = (auth: AuthService, perUserLimiter?: RateLimiter) => async (req: Request, _res: Response, next: NextFunction) => {
+export const requireAuth = (auth: Pick<AccessTokenVerifier, 'authenticate'>, perUserLimiter?: RateLimiter) => async (req: Request, _res: Response, next: NextFunction) => {
   const identity = await identify(auth, req.headers.authorization);
   if (!identity) throw unauthenticated();
   await perUserLimiter?.consume(`user:${identity.userId}`);

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, toAppError, toErrorBody } from '../lib/app-error.js';
-import { errorFields, logger } from '../lib/logger.js';
+import { logUnexpected } from '../lib/logger.js';
 
 /**
  * Errors Express's own layers raise for a bad request, mapped to the contract's codes: body-parser's
@@ -19,11 +19,6 @@ function fromExpress(error: unknown): AppError | undefined {
     return new AppError('VALIDATION_FAILED', 'Request body could not be read');
   }
   return undefined;
-}
-
-export function logUnexpected(appError: AppError, context: Record<string, unknown>): void {
-  if (appError.code === 'INTERNAL') logger.error('unexpected error', { ...context, ...errorFields(appError.cause ?? appError) });
-  else if (appError.code === 'UNAVAILABLE') logger.warn('dependency unavailable', { ...context, ...errorFields(appError.cause ?? appError) });
 }
 
 /** The central error handler: every REST error leaves as `{error:{code,message,details?}}`. */

@@ -22,20 +22,17 @@ export class AppError extends Error {
   readonly details?: unknown;
   /** Seconds a client should wait before retrying (RATE_LIMITED, UNAVAILABLE). */
   readonly retryAfterSeconds?: number;
-  /** A catastrophic error leaves the process in an unknown state: log and exit. */
-  readonly isCatastrophic: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: unknown; retryAfterSeconds?: number; cause?: unknown; isCatastrophic?: boolean } = {},
+    options: { details?: unknown; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
-    this.isCatastrophic = options.isCatastrophic ?? false;
   }
 
   get httpStatus(): number {

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import type { AppError } from './app-error.js';
 import { currentContext } from './request-context.js';
 
 let instanceId = 'unknown';
@@ -14,7 +15,8 @@ const addContext = winston.format((info) => {
   return info;
 });
 
-const consoleTransport = new winston.transports.Console({ level: process.env.LOG_LEVEL ?? 'info' });
+// The level comes from the typed config (LOG_LEVEL): configureLogger, called by whoever loaded it.
+const consoleTransport = new winston.transports.Console({ level: 'info' });
 
 // The logger itself passes `http` and up so request and audit records reach the MongoDB
 // transport whatever the console level is; each transport filters by its own level.
@@ -37,4 +39,13 @@ export function errorFields(error: unknown): Record<string, unknown> {
     return { err: { name: error.name, message: error.message, stack: error.stack }, ...cause };
   }
   return { err: String(error) };
+}
+
+/**
+ * The one way every transport (HTTP, GraphQL, sockets) logs an error it answers: the unexpected
+ * with its stack, a store that is down as a warning, a client's fault not at all.
+ */
+export function logUnexpected(appError: AppError, context: Record<string, unknown>): void {
+  if (appError.code === 'INTERNAL') logger.error('unexpected error', { ...context, ...errorFields(appError.cause ?? appError) });
+  else if (appError.code === 'UNAVAILABLE') logger.warn('dependency unavailable', { ...context, ...errorFields(appError.cause ?? appError) });
 }

@@ -2,8 +2,8 @@ import type { Session, TodoChange } from '@cobalt/contract';
 import type { Metrics } from '../lib/metrics.js';
 
 /**
- * How the domain announces changes. The auth service and the todo log call this one notifier;
- * unit tests pass a recording fake.
+ * How the domain announces changes. The auth service (as its SessionNotifier) and the todo log
+ * (as its `announce`) call this one notifier, wired in server.ts; unit tests pass a recording fake.
  */
 export interface RealtimeNotifier {
   todoChanged(userId: string, change: TodoChange): void;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { audit } from '../components/audit/audit.js';
+import { audit } from '../lib/audit.js';
 import type { Metrics } from '../lib/metrics.js';
 
 /**

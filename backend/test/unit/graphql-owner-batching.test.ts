@@ -6,7 +6,7 @@ import { createAuthResolvers } from '../../src/components/auth/entry-points/grap
 import type { TodoService } from '../../src/components/todos/domain/todo-service.js';
 import { createTodoResolvers } from '../../src/components/todos/entry-points/graphql.js';
 import { createUserLoader, type GraphQLContext } from '../../src/graphql/context.js';
-import { typeDefs } from '../../src/graphql/type-defs.js';
+import { typeDefs } from '../../src/app/graphql-type-defs.js';
 
 const owner: User = { id: 'u-1', email: 'ada@example.test', name: 'Ada' };
 const page: Todo[] = Array.from({ length: 20 }, (_, i) => ({

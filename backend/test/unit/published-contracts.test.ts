@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { schemaSdl } from '../../src/graphql/schema.js';
-import { openApiJson } from '../../src/http/openapi.js';
+import { schemaSdl } from '../../src/app/graphql-schema.js';
+import { openApiJson } from '../../src/app/openapi-document.js';
 
 const published = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 

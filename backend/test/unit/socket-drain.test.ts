@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { RateLimiter } from '../../src/lib/rate-limit.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import { bindSocketEvent, drainSocketEvents, type CobaltServer, type CobaltSocket } from '../../src/realtime/socket-server.js';
+import { createSocketEvents } from '../../src/realtime/socket-events.js';
+import type { CobaltSocket } from '../../src/realtime/socket-server.js';
 
-/** The parts of a Socket.IO server socket that bindSocketEvent uses (unit tests only). */
-function fakeSocket(server: object) {
-  const socket = new EventEmitter() as EventEmitter & { data: unknown; nsp: { server: object } };
+/** The parts of a Socket.IO server socket that the event binder uses (unit tests only). */
+function fakeSocket() {
+  const socket = new EventEmitter() as EventEmitter & { data: unknown };
   socket.data = { identity: { userId: 'u1', sessionId: 's1' }, expiresAt: Date.now() + 60_000 };
-  socket.nsp = { server };
   return socket;
 }
 const metrics = { socketEvents: { inc: () => undefined } } as unknown as Metrics;
@@ -28,18 +28,18 @@ const send = (socket: EventEmitter, event: string) =>
 
 describe('socket events at shutdown', () => {
   it('when a write is running as shutdown begins, then the drain waits for it and it is acknowledged; later events are refused UNAVAILABLE', async () => {
-    const server = {};
-    const socket = fakeSocket(server);
+    const events = createSocketEvents({ metrics, limiter: unlimited });
+    const socket = fakeSocket();
     const release = deferred<{ id: string }>();
-    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => release.promise, unlimited);
+    events.bind(socket as unknown as CobaltSocket, 'todo:delete', () => release.promise);
 
-    const ack = send(socket, 'todo:create');
+    const ack = send(socket, 'todo:delete');
     let drained = false;
-    const drain = drainSocketEvents(server as CobaltServer, 5_000).then(() => (drained = true));
+    const drain = events.drain(5_000).then(() => (drained = true));
     await new Promise((r) => setTimeout(r, 20));
     expect(drained).toBe(false);
 
-    expect(await send(socket, 'todo:create')).toEqual({ error: expect.objectContaining({ code: 'UNAVAILABLE' }) });
+    expect(await send(socket, 'todo:delete')).toEqual({ error: expect.objectContaining({ code: 'UNAVAILABLE' }) });
     expect(drained).toBe(false);
 
     release.resolve({ id: 't1' });
@@ -48,18 +48,18 @@ describe('socket events at shutdown', () => {
   });
 
   it('when a write outlasts the grace period, then the drain gives up on it at the deadline', async () => {
-    const server = {};
-    const socket = fakeSocket(server);
-    bindSocketEvent(socket as unknown as CobaltSocket, 'todo:create', metrics, () => new Promise(() => undefined), unlimited);
-    void send(socket, 'todo:create');
+    const events = createSocketEvents({ metrics, limiter: unlimited });
+    const socket = fakeSocket();
+    events.bind(socket as unknown as CobaltSocket, 'todo:delete', () => new Promise(() => undefined));
+    void send(socket, 'todo:delete');
     const started = Date.now();
-    await drainSocketEvents(server as CobaltServer, 100);
+    await events.drain(100);
     expect(Date.now() - started).toBeGreaterThanOrEqual(95);
   });
 
   it('when nothing is running, then the drain returns at once', async () => {
     const started = Date.now();
-    await drainSocketEvents({} as CobaltServer, 5_000);
+    await createSocketEvents({ metrics, limiter: unlimited }).drain(5_000);
     expect(Date.now() - started).toBeLessThan(50);
   });
 });

@@ -186,6 +186,14 @@ export class Auth {
     return result.user;
   }
 
+  /** Begins the session a register or login elsewhere opened (token mode: its refresh token is needed). */
+  async adopt(result: AuthResult): Promise<User> {
+    if (this.options.mode !== 'token') throw new CobaltError('UNSUPPORTED', 'Only a client in token mode can take up a session opened elsewhere');
+    if (!result?.user?.id || !result.sessionId || !result.accessToken || !result.refreshToken) throw new CobaltError('VALIDATION_FAILED', 'A session needs user, sessionId, accessToken and refreshToken');
+    await this.begin(result);
+    return result.user;
+  }
+
   /**
    * Ends the session on the server and here. Resolves `false` when the server could not be told
    * (offline): the session is still forgotten here, and ends on the server when it expires.

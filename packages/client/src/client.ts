@@ -1,10 +1,10 @@
-import type { User } from '@cobalt/contract';
+import type { AuthResult, User } from '@cobalt/contract';
 import { Auth, type AuthState, type CredentialMode, type RegisterInput, type SessionEndReason, type SignInInput } from './auth.js';
 import { Connection, type ConnectionStatus } from './connection.js';
 import { CobaltError } from './errors.js';
 import { HttpClient, type FetchLike } from './http.js';
 import { randomMutationId } from './ids.js';
-import { Emitter, Value, type Observable } from './observable.js';
+import { Emitter, type Observable } from './observable.js';
 import { localCoordinator, memoryStorage } from './platform/portable.js';
 import { alwaysOnline, type ClientStorage, type Coordinator, type NetworkMonitor } from './platform/ports.js';
 import type { SenderOptions } from './sender.js';
@@ -36,6 +36,8 @@ export interface CobaltClientOptions {
   outbox?: SenderOptions;
   /** Refresh the access token this long before it expires (default 90 s). */
   refreshLeewayMs?: number;
+  /** Our own retries of handshakes the server refused (not the transport's): first and longest pause, jittered (default 1 s to 30 s). */
+  reconnect?: { minMs?: number; maxMs?: number };
   /** Source of jitter (default `Math.random`). */
   random?: () => number;
   now?: () => number;
@@ -58,7 +60,8 @@ export class CobaltClient {
   readonly todos: TodosApi;
   private readonly authCore: Auth;
   private readonly http: HttpClient;
-  private readonly todoState = new Value<TodoListState>(EMPTY_TODO_LIST);
+  /** Listeners of the list; the open scope is followed only while there are some (its list is computed when read). */
+  private readonly todoListeners = new Set<(state: TodoListState) => void>();
   private scope: TodoScope | null = null;
   private scopeOpening: Promise<TodoScope | null> = Promise.resolve(null);
   /** The user whose scope is open or opening. */
@@ -90,6 +93,8 @@ export class CobaltClient {
       auth: this.authCore,
       transport: options.transport ?? socketIoTransport(),
       network: options.network ?? alwaysOnline,
+      retryMinMs: options.reconnect?.minMs,
+      retryMaxMs: options.reconnect?.maxMs,
       random: options.random,
     });
     this.sessions = new Sessions(this.authCore, this.connection, (reason) => this.endSession(reason));
@@ -116,6 +121,14 @@ export class CobaltClient {
 
   signIn(input: SignInInput): Promise<User> {
     return this.authCore.signIn(input);
+  }
+
+  /**
+   * Begins a session that was opened elsewhere: the answer of a register or login request made by
+   * another program (a provisioning script, a load generator). Token mode only.
+   */
+  adoptSession(result: AuthResult): Promise<User> {
+    return this.authCore.adopt(result);
   }
 
   /**
@@ -189,7 +202,7 @@ export class CobaltClient {
 
   /** Changes made on this device that the server has not confirmed yet. */
   get pendingCount(): number {
-    return this.todoState.get().pendingCount;
+    return this.todoView.get().pendingCount;
   }
 
   on<E extends keyof ClientEvents>(event: E, listener: (payload: ClientEvents[E]) => void): () => void {
@@ -205,7 +218,30 @@ export class CobaltClient {
 
   /** @internal */
   get todoListState(): Observable<TodoListState> {
-    return this.todoState;
+    return this.todoView;
+  }
+
+  private readonly todoView: Observable<TodoListState> = {
+    get: () => this.scope?.state.get() ?? EMPTY_TODO_LIST,
+    subscribe: (listener) => {
+      const wrapped = (state: TodoListState) => listener(state);
+      this.todoListeners.add(wrapped);
+      if (this.todoListeners.size === 1) this.followScope();
+      return () => {
+        if (!this.todoListeners.delete(wrapped)) return;
+        if (this.todoListeners.size === 0) this.followScope();
+      };
+    },
+  };
+
+  /** Hears the open scope's changes while the list has listeners; not at all otherwise. */
+  private followScope(): void {
+    this.offScope?.();
+    this.offScope = this.scope && this.todoListeners.size > 0 ? this.scope.state.subscribe((state) => this.tellTodoListeners(state)) : null;
+  }
+
+  private tellTodoListeners(state: TodoListState = this.todoView.get()): void {
+    for (const listener of [...this.todoListeners]) listener(state);
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -246,8 +282,8 @@ export class CobaltClient {
       return null;
     }
     this.scope = scope;
-    this.offScope = scope.state.subscribe((value) => this.todoState.set(value));
-    this.todoState.set(scope.state.get());
+    this.followScope();
+    this.tellTodoListeners();
     return scope;
   }
 
@@ -257,7 +293,7 @@ export class CobaltClient {
     this.scope = null;
     this.offScope?.();
     this.offScope = null;
-    this.todoState.set(EMPTY_TODO_LIST);
+    this.tellTodoListeners();
     return scope;
   }
 

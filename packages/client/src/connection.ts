@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION } from '@cobalt/contract';
 import type { Auth } from './auth.js';
+import { backoffDelay } from './backoff.js';
 import { Emitter, Value, type Observable } from './observable.js';
 import type { NetworkMonitor } from './platform/ports.js';
 import type { LiveTransport, ServerEvent, TransportFactory, TransportSignal } from './transport.js';
@@ -116,10 +117,8 @@ export class Connection {
 
   private retrySoon(): void {
     clearTimeout(this.retryTimer);
-    const { retryMinMs = 1_000, retryMaxMs = 30_000, random = Math.random } = this.options;
-    const ceiling = Math.min(retryMaxMs, retryMinMs * 2 ** this.retries++);
-    // Equal jitter: half the step fixed, half random, so devices refused together do not return together.
-    this.retryTimer = setTimeout(() => this.connect(), ceiling / 2 + (random() * ceiling) / 2);
+    const { retryMinMs = 1_000, retryMaxMs = 30_000, random } = this.options;
+    this.retryTimer = setTimeout(() => this.connect(), backoffDelay(this.retries++, { baseMs: retryMinMs, maxMs: retryMaxMs, random }));
   }
 
   private onSignal(signal: TransportSignal): void {

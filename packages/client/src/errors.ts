@@ -74,5 +74,14 @@ export function toCobaltError(error: unknown, fallback: ClientErrorCode = 'NETWO
   return new CobaltError('INTERNAL', 'Unexpected error', { cause: error });
 }
 
+/**
+ * Failures worth asking again with the same `clientMutationId` / `Idempotency-Key`: no answer, the
+ * service briefly unable, or the server still running an earlier attempt under that id.
+ */
+export function isRetryable(error: CobaltError): boolean {
+  if (error.code === 'CONFLICT') return (error.details as { reason?: unknown } | undefined)?.reason === 'in_progress';
+  return error.code === 'NETWORK' || error.code === 'UNAVAILABLE' || error.code === 'RATE_LIMITED' || error.code === 'INTERNAL';
+}
+
 /** Failures that mean "this refresh token (or cookie) is no good": sign in again. */
 export const isRefusal = (error: CobaltError): boolean => error.code === 'UNAUTHENTICATED' || error.code === 'VALIDATION_FAILED';

@@ -20,13 +20,16 @@ const retryAfterOf = (headers: Headers): number | undefined => {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 };
 
-/** Reads an error answer: the contract's envelope, or Caddy's own plain-text 502/503/504. */
+/** Reads an error answer: the contract's envelope, GraphQL's `errors`, or Caddy's own plain-text 502/503/504. */
 async function errorOf(response: Response): Promise<CobaltError> {
   const text = await response.text().catch(() => '');
   const retryAfterSeconds = retryAfterOf(response.headers);
   try {
-    const parsed = JSON.parse(text) as { error?: ErrorBody };
+    const parsed = JSON.parse(text) as { error?: ErrorBody; errors?: { message?: string; extensions?: { code?: string } }[] };
     if (parsed.error && typeof parsed.error.message === 'string') return fromErrorBody(parsed.error, response.status, retryAfterSeconds);
+    // GraphQL's envelope: the first error's code, as the server sets it in `extensions`.
+    const first = Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
+    if (typeof first?.extensions?.code === 'string') return fromErrorBody({ code: first.extensions.code as ErrorBody['code'], message: first.message ?? 'Request failed' }, response.status, retryAfterSeconds);
   } catch {
     // not JSON: a proxy answered, below
   }

@@ -5,8 +5,9 @@
  */
 export { CobaltClient, TodosApi, createCobaltClient, type ClientEvents, type CobaltClientOptions } from './client.js';
 export type { AuthState, CredentialMode, RegisterInput, SessionEndReason, SignInInput } from './auth.js';
-export type { ConnectionStatus } from './connection.js';
-export { CLIENT_ERROR_CODES, CobaltError, type ClientErrorCode } from './errors.js';
+export { backoffDelay } from './backoff.js';
+export type { ConnectionEvents, ConnectionStatus } from './connection.js';
+export { CLIENT_ERROR_CODES, CobaltError, isRetryable, type ClientErrorCode } from './errors.js';
 export type { FetchLike } from './http.js';
 export { keyedTodoId, randomMutationId } from './ids.js';
 export { Value, type Observable } from './observable.js';

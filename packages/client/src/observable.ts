@@ -26,6 +26,37 @@ export class Value<T> implements Observable<T> {
   }
 }
 
+/**
+ * A value computed from others when it is needed: `invalidate` says its inputs changed; it is
+ * computed again at the next `get`, or at once while someone listens (and then told).
+ */
+export class DerivedValue<T> implements Observable<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+  private value: T | undefined;
+  private stale = true;
+  constructor(private readonly compute: () => T) {}
+
+  get = (): T => {
+    if (this.stale) {
+      this.value = this.compute();
+      this.stale = false;
+    }
+    return this.value as T;
+  };
+
+  subscribe = (listener: (value: T) => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  invalidate(): void {
+    this.stale = true;
+    if (this.listeners.size === 0) return;
+    const next = this.get();
+    for (const listener of [...this.listeners]) listener(next);
+  }
+}
+
 /** Typed events: `Events` maps each name to its payload. */
 export class Emitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();

@@ -32,6 +32,8 @@ export class TodoReplica {
   private syncing = false;
   private buffered: TodoChange[] = [];
   private syncedOnce = false;
+  /** `list()` as last sorted, until the todos change. */
+  private sorted: Todo[] | null = null;
 
   constructor(private readonly onLiveEvent?: LiveEventListener) {}
 
@@ -50,7 +52,8 @@ export class TodoReplica {
 
   /** In creation order. Ids alone only order by the second across instances, so time comes first. */
   list(): Todo[] {
-    return [...this.todos.values()].sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id));
+    this.sorted ??= [...this.todos.values()].sort((a, b) => compare(a.createdAt, b.createdAt) || compare(a.id, b.id));
+    return [...this.sorted];
   }
 
   get(id: string): Todo | undefined {
@@ -63,6 +66,7 @@ export class TodoReplica {
     const known = this.todos.get(todo.id);
     if (known && known.version >= todo.version) return false;
     this.todos.set(todo.id, todo);
+    this.sorted = null;
     return true;
   }
 
@@ -73,7 +77,9 @@ export class TodoReplica {
 
   applyDeletion(id: string): boolean {
     this.deletedIds.add(id);
-    return this.todos.delete(id);
+    if (!this.todos.delete(id)) return false;
+    this.sorted = null;
+    return true;
   }
 
   /** Some seq above `lastSeq` has been seen while the one right after `lastSeq` has not. */
@@ -110,6 +116,7 @@ export class TodoReplica {
 
   /** The state kept from an earlier run: the next sync asks for what came after its `lastSeq`. */
   restore(snapshot: ReplicaSnapshot): void {
+    this.sorted = null;
     this.todos.clear();
     for (const todo of snapshot.todos) this.todos.set(todo.id, todo);
     this.watermark = snapshot.lastSeq;
@@ -128,6 +135,7 @@ export class TodoReplica {
 
   completeSync(result: SyncResult): void {
     if (result.reset) {
+      this.sorted = null;
       this.todos.clear();
       for (const todo of result.todos) this.todos.set(todo.id, todo);
       // Even when lower: the server's history restarted, and its numbers are the ones that count.

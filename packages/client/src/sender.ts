@@ -1,6 +1,7 @@
 import type { AckResult, Todo } from '@cobalt/contract';
+import { backoffDelay } from './backoff.js';
 import type { Connection } from './connection.js';
-import { CobaltError, fromErrorBody } from './errors.js';
+import { CobaltError, fromErrorBody, isRetryable } from './errors.js';
 import type { Mutation, Outbox } from './outbox.js';
 
 /** How the server answered a mutation, once and for all. */
@@ -35,18 +36,12 @@ type Plan = 'retry' | 'refresh' | 'conflict' | 'done' | 'reject';
 
 /** What a client does with a refused mutation. Retrying is always safe: the id makes it apply once. */
 function planFor(mutation: Mutation, error: CobaltError): Plan {
+  // "Still running" (a CONFLICT while an earlier attempt holds the key) is retried too; any other
+  // CONFLICT cannot happen with the same request under the same id, so it is a refusal.
+  if (isRetryable(error)) return 'retry';
   switch (error.code) {
-    case 'NETWORK':
-    case 'UNAVAILABLE':
-    case 'RATE_LIMITED':
-    case 'INTERNAL':
-      return 'retry';
     case 'UNAUTHENTICATED':
       return 'refresh';
-    case 'CONFLICT':
-      // "Still running" (an earlier attempt holds the key): ask again. Anything else cannot
-      // happen with the same request under the same id, so it is a refusal.
-      return (error.details as { reason?: unknown } | undefined)?.reason === 'in_progress' ? 'retry' : 'reject';
     case 'NOT_FOUND':
       if (mutation.kind === 'delete') return 'done'; // gone already: what we wanted
       return mutation.kind === 'update' ? 'conflict' : 'reject';
@@ -202,8 +197,7 @@ export class OutboxSender {
 
   /** Equal jitter: half the exponential step fixed, half random; never sooner than the server asked. */
   private backoff(attempt: number, retryAfterSeconds?: number): number {
-    const { retryBaseMs = 500, retryMaxMs = 30_000, random = Math.random } = this.options;
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1));
-    return Math.max(ceiling / 2 + (random() * ceiling) / 2, (retryAfterSeconds ?? 0) * 1000);
+    const { retryBaseMs = 500, retryMaxMs = 30_000, random } = this.options;
+    return Math.max(backoffDelay(attempt - 1, { baseMs: retryBaseMs, maxMs: retryMaxMs, random }), (retryAfterSeconds ?? 0) * 1000);
   }
 }

@@ -2,7 +2,7 @@ import { TITLE_MAX_LENGTH, type SyncResult, type Todo, type TodoChange } from '@
 import type { Connection } from './connection.js';
 import { CobaltError } from './errors.js';
 import { keyedTodoId } from './ids.js';
-import { Value, type Observable } from './observable.js';
+import { DerivedValue } from './observable.js';
 import { Outbox, type Mutation } from './outbox.js';
 import type { ClientStorage, Coordinator } from './platform/ports.js';
 import { TodoReplica, type ReplicaSnapshot } from './replica.js';
@@ -84,8 +84,8 @@ function checkTitle(raw: unknown): string {
  * leads). Changes show at once, as an overlay on the replica, and are confirmed by their id.
  */
 export class TodoScope {
-  readonly state: Observable<TodoListState>;
-  private readonly stateValue = new Value<TodoListState>(EMPTY_TODO_LIST);
+  /** Computed when read (or while someone listens): a device nobody watches pays nothing per event for it. */
+  readonly state: DerivedValue<TodoListState>;
   private readonly replica: TodoReplica;
   private readonly outbox: Outbox;
   private readonly sync: TodoSync;
@@ -96,11 +96,14 @@ export class TodoScope {
   private closed = false;
   private persisting: Promise<void> | null = null;
   private dirty = false;
+  /** The title each todo with changes pending here is known by, for messages when they settle. */
   private readonly titles = new Map<string, string>();
+  /** The shown item of each replica todo, made once per version (todos are replaced, never changed). */
+  private readonly shown = new WeakMap<Todo, TodoItem>();
   private readonly offConnection: (() => void)[] = [];
 
   constructor(private readonly options: TodoScopeOptions) {
-    this.state = this.stateValue;
+    this.state = new DerivedValue(() => this.compose());
     this.replica = new TodoReplica((event, fresh) => options.emit('live-event', { event, fresh }));
     this.outbox = new Outbox(options.storage, options.userId, options.coordinator.channel(`cobalt-outbox:${options.userId}`), options.now);
     this.sync = new TodoSync(
@@ -136,11 +139,15 @@ export class TodoScope {
     }
     await this.outbox.open();
     if (this.closed) return;
-    this.outbox.onChange(() => this.publish());
+    this.outbox.onChange(() => {
+      this.rememberTitles();
+      this.state.invalidate();
+    });
+    this.rememberTitles();
     this.offConnection.push(this.options.connection.events.on('lost', () => this.setSynced(false)));
     this.sync.start();
     this.releaseLead = this.options.coordinator.lead(`cobalt-outbox:${this.options.userId}`, () => this.becomeLeader());
-    this.publish();
+    this.state.invalidate();
   }
 
   /** Stops syncing and sending; what was kept stays kept. */
@@ -206,7 +213,7 @@ export class TodoScope {
   }
 
   item(id: string): TodoItem | undefined {
-    return this.stateValue.get().items.find((item) => item.id === id);
+    return this.state.get().items.find((item) => item.id === id);
   }
 
   // Internals ----------------------------------------------------------------------------------
@@ -222,7 +229,10 @@ export class TodoScope {
   }
 
   private async queue(mutation: Mutation): Promise<void> {
+    // The title the todo is known by elsewhere (the server's), for messages when this settles; ours while only we know it.
+    const known = this.replica.get(mutation.todoId)?.title ?? this.titles.get(mutation.todoId) ?? (mutation.kind === 'create' ? mutation.title : this.item(mutation.todoId)?.title);
     await this.outbox.add(mutation);
+    if (known !== undefined) this.titles.set(mutation.todoId, known);
     this.options.emit('queued', { mutation });
   }
 
@@ -257,6 +267,7 @@ export class TodoScope {
 
   /** A change from the server: it may be the confirmation of one of ours, named by its id. */
   private onChange(change: TodoChange, source: 'live' | 'sync'): void {
+    if (change.type !== 'todo:deleted' && this.titles.has(change.todo.id)) this.titles.set(change.todo.id, change.todo.title);
     const id = change.clientMutationId;
     const mutation = id ? this.outbox.find(id) : undefined;
     if (mutation) {
@@ -279,9 +290,10 @@ export class TodoScope {
     // A create refused for good takes the later changes to its todo with it (in the same step,
     // so none of them goes out meanwhile).
     const dropped = outcome.type === 'rejected' && mutation.kind === 'create' ? this.outbox.pending.filter((m) => m.todoId === mutation.todoId && m.id !== mutation.id) : [];
+    const title = this.replica.get(mutation.todoId)?.title ?? this.titles.get(mutation.todoId);
     void this.outbox.remove(mutation.id, ...dropped.map((m) => m.id));
     this.applyOutcome(outcome);
-    const title = this.titles.get(mutation.todoId);
+    if (!this.outbox.pending.some((m) => m.todoId === mutation.todoId)) this.titles.delete(mutation.todoId);
     this.options.emit('settled', { ...outcome, title });
     for (const later of dropped) this.options.emit('settled', { type: 'rejected', mutation: later, error: (outcome as { error: CobaltError }).error, title });
     this.changed();
@@ -300,7 +312,7 @@ export class TodoScope {
 
   /** The replica changed: show it, and keep it for the next start. */
   private changed(): void {
-    this.publish();
+    this.state.invalidate();
     this.persistSoon();
   }
 
@@ -323,9 +335,9 @@ export class TodoScope {
     }
   }
 
-  private publish(): void {
+  private compose(): TodoListState {
     const items = new Map<string, TodoItem>();
-    for (const todo of this.replica.list()) items.set(todo.id, { ...todo, pending: false });
+    for (const todo of this.replica.list()) items.set(todo.id, this.shownItem(todo));
     for (const mutation of this.outbox.pending) {
       const item = items.get(mutation.todoId);
       if (mutation.kind === 'create') {
@@ -339,9 +351,22 @@ export class TodoScope {
         items.delete(mutation.todoId);
       }
     }
-    // The title a todo is known by elsewhere (the server's), for messages about it; ours while only we know it.
-    for (const item of items.values()) if (!this.titles.has(item.id) || !item.pending) this.titles.set(item.id, item.title);
-    for (const todo of this.replica.list()) this.titles.set(todo.id, todo.title);
-    this.stateValue.set({ ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size });
+    return { ready: this.restored || this.replica.hasSynced, synced: this.replica.hasSynced, items: [...items.values()], pendingCount: this.outbox.size };
   }
+
+  /** Changes kept from an earlier run or queued by another tab: the title their todo is known by now. */
+  private rememberTitles(): void {
+    for (const mutation of this.outbox.pending) {
+      if (this.titles.has(mutation.todoId)) continue;
+      const known = this.replica.get(mutation.todoId)?.title ?? (mutation.kind === 'create' ? mutation.title : undefined);
+      if (known !== undefined) this.titles.set(mutation.todoId, known);
+    }
+  }
+
+  private shownItem(todo: Todo): TodoItem {
+    let item = this.shown.get(todo);
+    if (!item) this.shown.set(todo, (item = { ...todo, pending: false }));
+    return item;
+  }
+
 }

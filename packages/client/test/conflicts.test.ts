@@ -13,6 +13,20 @@ describe('conflict rules', () => {
     return { server, a, b, id: todo.id };
   }
 
+  it('rule 1 across a restart: when the change was kept from an earlier run, then the report still names the todo by its title', async () => {
+    const { server, a, id } = await twoDevicesWith('Water plants');
+    server.setReachable(false);
+    await settle();
+    await a.client.todos.toggle(id);
+    await a.client.stop();
+    server.write('todo:delete', { id });
+    server.setReachable(true);
+    const again = await startDevice(server, { storage: a.storage });
+    await settle();
+    expect(again.settled.at(-1)).toMatchObject({ type: 'conflict', rule: 'deleted-elsewhere', title: 'Water plants', mutation: { kind: 'update', todoId: id } });
+    expect(view(again.client)).toEqual([]);
+  });
+
   it('rule 1: when a todo changed offline was deleted on another device, then the change is dropped and reported, and the todo stays deleted everywhere', async () => {
     const { server, a, b, id } = await twoDevicesWith('Pay rent');
     server.setReachable(false);

@@ -109,3 +109,21 @@ describe('TodoReplica', () => {
     expect(replica.lastSeq).toBe(3);
   });
 });
+
+describe('TodoReplica.list', () => {
+  const todo = (id: string, createdAt: string, version = 1) => ({ id, title: id, completed: false, createdAt, updatedAt: createdAt, version });
+
+  it('when todos change between two lists, then each list is in creation order and the caller may change its copy', () => {
+    const replica = new TodoReplica();
+    replica.applyTodo(todo('b', '2026-01-01T10:00:02.000Z'));
+    replica.applyTodo(todo('a', '2026-01-01T10:00:01.000Z'));
+    const first = replica.list();
+    expect(first.map((t) => t.id)).toEqual(['a', 'b']);
+    first.pop();
+    replica.applyTodo(todo('c', '2026-01-01T10:00:00.000Z'));
+    expect(replica.list().map((t) => t.id)).toEqual(['c', 'a', 'b']);
+    replica.applyDeletion('a');
+    replica.applyTodo(todo('b', '2026-01-01T10:00:02.000Z', 2));
+    expect(replica.list().map((t) => [t.id, t.version])).toEqual([['c', 1], ['b', 2]]);
+  });
+});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Ledger } from './ledger.js';
-import { DeviceSession, HttpSimClient, SocketSimClient, type LoadControl, type SimClient } from './sim-client.js';
+import { HttpSimClient, SocketSimClient, type LoadControl, type SimClient } from './sim-client.js';
 
 export interface LoadOptions {
   baseUrl: string;
@@ -11,13 +11,6 @@ export interface LoadOptions {
 }
 
 const PASSWORD = 'fault suite password';
-
-async function post(baseUrl: string, path: string, body: unknown): Promise<any> {
-  const res = await fetch(new URL(path, baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json();
-  if (res.status >= 300) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Runs `task` over `items`, at most `limit` at a time. */
 async function inBatches<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -48,21 +41,21 @@ export class LoadGenerator {
     return [...this.sockets, ...this.http];
   }
 
-  /** Registers the users, signs in their devices and connects (and syncs) every socket. */
+  /** Registers the users, signs in their devices (the sockets connect from then on) and waits for every socket's first sync. */
   async setup(): Promise<void> {
     const { baseUrl } = this.options;
     const tag = this.control.runTag;
     await inBatches([...Array(this.options.users).keys()], 6, async (n) => {
-      const email = `fault-${tag}-${n}@example.test`;
-      const first = await post(baseUrl, '/api/auth/register', { email, password: PASSWORD, name: `fault ${n}`, device: `u${n}-ws` });
-      const login = (device: string) => post(baseUrl, '/api/auth/login', { email, password: PASSWORD, device });
-      const [poll, web] = await Promise.all([login(`u${n}-poll`), login(`u${n}-http`)]);
-      const userId = first.user.id as string;
-      this.userIds.push(userId);
-      const session = (auth: any) => new DeviceSession(baseUrl, userId, auth.accessToken, auth.refreshToken);
-      this.sockets.push(new SocketSimClient(`u${n}-ws`, session(first), this.ledger, this.control, 'websocket'));
-      this.sockets.push(new SocketSimClient(`u${n}-poll`, session(poll), this.ledger, this.control, 'polling'));
-      this.http.push(new HttpSimClient(`u${n}-http`, session(web), this.ledger, this.control));
+      const account = { email: `fault-${tag}-${n}@example.test`, password: PASSWORD, name: `fault ${n}` };
+      const ws = new SocketSimClient(`u${n}-ws`, baseUrl, this.ledger, this.control, 'websocket');
+      const poll = new SocketSimClient(`u${n}-poll`, baseUrl, this.ledger, this.control, 'polling');
+      const web = new HttpSimClient(`u${n}-http`, baseUrl, this.ledger, this.control);
+      // Each device one session, as before: the first registers the user, the others sign in to it.
+      await ws.signIn({ ...account, register: true });
+      await Promise.all([poll.signIn({ ...account, register: false }), web.signIn({ ...account, register: false })]);
+      this.userIds.push(ws.userId);
+      this.sockets.push(ws, poll);
+      this.http.push(web);
     });
     await inBatches([...this.sockets], 12, (socket) => socket.connect());
   }
@@ -84,7 +77,7 @@ export class LoadGenerator {
   }
 
   close(): void {
-    for (const socket of this.sockets) socket.close();
+    for (const client of this.clients) client.close();
   }
 
   openSockets(): number {

@@ -1,15 +1,18 @@
-import { SYNC_GAP_GRACE_MS, SYNC_HINT_JITTER_MS, type ClientToServerEvents, type ServerToClientEvents, type SyncResult, type Todo } from '@cobalt/contract';
-import { io, type Socket } from 'socket.io-client';
-// The web app's own replica: the client algorithm of docs/API.md section 7 as the real client runs it.
-import { TodoReplica } from '../../../frontend/src/features/todos/stores/todo-replica.js';
+import { backoffDelay, CobaltError, createCobaltClient, isRetryable, socketIoTransport, type CobaltClient, type FetchLike, type SettledMutation } from '@cobalt/client';
+import type { Todo } from '@cobalt/contract';
 import type { Channel, Ledger, WriteOp, WriteRecord } from './ledger.js';
 
 /**
- * Simulated devices for the fault suite. Each behaves like a real client of docs/API.md: every
- * write carries a key (socket/GraphQL `clientMutationId`, REST `Idempotency-Key`) and is retried
- * with the same key until acknowledged, with jittered exponential back-off (and at least
- * `Retry-After`); sockets reconnect with Socket.IO's jittered back-off, retry refused handshakes
- * themselves, and send `sync {since: lastSeq}` after every (re)connect.
+ * Simulated devices for the fault suite, each one a `@cobalt/client` of its own (in memory: the
+ * suite restarts servers, not devices). The SDK does the protocol: sockets connect, sync after
+ * every (re)connect and keep each write in the outbox, retried with the same `clientMutationId`
+ * until the server answers. The suite keeps its own accounts around it: the ledger records each
+ * write, every attempt the SDK reports, and the answer that settled it (confirmed by id, or
+ * rejected with its code); the socket devices count what arrived live, their syncs and reconnects.
+ *
+ * HTTP-only devices have no SDK layer for todos over REST or GraphQL: they are a thin writer over
+ * the SDK's authenticated `request` (token renewed on 401, errors normalised to `CobaltError`),
+ * retrying with the same `Idempotency-Key` / `clientMutationId` and the SDK's back-off.
  *
  * A client only changes todos it created itself, and one write at a time, so the expected state of
  * every todo follows from the acknowledgements alone and any rejection is a real error.
@@ -17,54 +20,8 @@ import type { Channel, Ledger, WriteOp, WriteRecord } from './ledger.js';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** "Equal jitter": half the exponential step fixed, half random, so retries never synchronise. */
-export function backoffMs(attempt: number, { baseMs = 250, maxMs = 5000 } = {}): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
-  return ceiling / 2 + (Math.random() * ceiling) / 2;
-}
-
-type AttemptResult = { kind: 'ok'; todo?: Todo } | { kind: 'retry' | 'reject'; status: number; code: string; retryAfterMs?: number };
-
-const RETRYABLE = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL', 'UNAUTHENTICATED']);
-
-/** What a client does with an error code: retry (same key) or give up. */
-function classifyCode(code: string, status: number, attemptNo: number, retryAfterMs?: number): AttemptResult {
-  // The same key is never reused for another request here, so a CONFLICT on a retry can only be
-  // "the first attempt is still running": wait and ask again.
-  if (RETRYABLE.has(code) || (code === 'CONFLICT' && attemptNo > 0)) return { kind: 'retry', status, code, retryAfterMs };
-  return { kind: 'reject', status, code };
-}
-
-/** A signed-in device: its tokens, refreshed (serially, as the API asks) when the server says so. */
-export class DeviceSession {
-  private refreshing?: Promise<void>;
-  refreshes = 0;
-  constructor(
-    readonly baseUrl: string,
-    readonly userId: string,
-    public accessToken: string,
-    private refreshToken: string,
-  ) {}
-
-  refresh(): Promise<void> {
-    this.refreshing ??= (async () => {
-      const res = await fetch(new URL('/api/auth/refresh', this.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ refreshToken: this.refreshToken }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      if (res.status !== 200) throw new Error(`refresh answered ${res.status}`);
-      const body = (await res.json()) as { accessToken: string; refreshToken: string };
-      this.accessToken = body.accessToken;
-      this.refreshToken = body.refreshToken;
-      this.refreshes++;
-    })().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-}
+/** Retries of writes and handshakes: as the old suite's clients, quicker than the SDK's defaults for apps. */
+const RETRY = { baseMs: 250, maxMs: 5000 };
 
 interface OwnedTodo {
   key: string;
@@ -84,21 +41,36 @@ export interface LoadControl {
   runTag: string;
 }
 
+/** How a device signs in: registers the user (its first device) or signs in to it. */
+export interface Account {
+  email: string;
+  password: string;
+  name: string;
+  register: boolean;
+}
+
 export abstract class SimClient {
   readonly owned = new Map<string, OwnedTodo>();
   /** When the attempt now waiting for its answer was sent (undefined when none is). */
   attemptSentAt?: number;
+  userId = '';
   private counter = 0;
 
   constructor(
     readonly id: string,
-    readonly session: DeviceSession,
+    readonly client: CobaltClient,
     protected readonly ledger: Ledger,
     protected readonly control: LoadControl,
   ) {}
 
-  get userId(): string {
-    return this.session.userId;
+  close(): void {
+    void this.client.stop();
+  }
+
+  async signIn(account: Account): Promise<void> {
+    const { email, password, name } = account;
+    const user = account.register ? await this.client.register({ email, password, name }) : await this.client.signIn({ email, password });
+    this.userId = user.id;
   }
 
   /** Runs steps separated by think time until the load stops. */
@@ -121,7 +93,8 @@ export abstract class SimClient {
   }
 
   protected abstract channel(op: WriteOp): Channel;
-  protected abstract attempt(record: WriteRecord, attemptNo: number): Promise<AttemptResult>;
+  /** Sends the write (retried with its key) and fills in `outcome`, `acked` and `failures`. */
+  protected abstract perform(record: WriteRecord): Promise<void>;
 
   private nextKey(): string {
     return `${this.control.runTag}.${this.id}.${++this.counter}`;
@@ -155,39 +128,21 @@ export abstract class SimClient {
     else todo.uncertain = true;
   }
 
-  /** Sends a write and retries it with the same key until it is acknowledged (or given up). */
-  private async perform(record: WriteRecord): Promise<void> {
-    for (;;) {
-      record.attempts++;
-      const at = Date.now();
-      this.attemptSentAt = at;
-      const result = await this.attempt(record, record.attempts - 1).finally(() => {
-        this.attemptSentAt = undefined;
-      });
-      if (result.kind === 'ok') {
-        record.outcome = 'acked';
-        record.ackedAt = Date.now();
-        record.acked = result.todo;
-        return;
-      }
-      record.failures.push({ via: record.via, at, ms: Date.now() - at, status: result.status, code: result.code });
-      record.lastError = `${result.status || ''} ${result.code}`.trim();
-      if (result.kind === 'reject') {
-        record.outcome = 'rejected';
-        return;
-      }
-      if (Date.now() >= this.control.giveUpAt) {
-        record.outcome = 'unresolved';
-        return;
-      }
-      if (result.code === 'UNAUTHENTICATED') await this.session.refresh().catch(() => undefined);
-      await sleep(Math.max(backoffMs(record.attempts - 1), result.retryAfterMs ?? 0));
-    }
+  /** Records one failed attempt (sent at `at`) and what came back instead of an answer. */
+  protected failed(record: WriteRecord, at: number, status: number, code: string): void {
+    record.failures.push({ via: record.via, at, ms: Date.now() - at, status, code });
+    record.lastError = `${status || ''} ${code}`.trim();
+  }
+
+  protected acknowledged(record: WriteRecord, todo?: Todo): void {
+    record.outcome = 'acked';
+    record.ackedAt = Date.now();
+    record.acked = todo;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Socket.IO device
+// Socket.IO device: the SDK's live connection, replica and outbox
 
 export interface Reconnect {
   clientId: string;
@@ -199,10 +154,13 @@ export interface Reconnect {
   syncedAt?: number;
 }
 
-type SimSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** What a socket failure looks like in the figures: the server's code, or what happened to the request. */
+function socketFailure(error: CobaltError): string {
+  if (error.code !== 'NETWORK') return error.code;
+  return /disconnected/.test(error.message) ? 'disconnected' : 'ack timeout';
+}
 
 export class SocketSimClient extends SimClient {
-  readonly replica = new TodoReplica();
   readonly reconnects: Reconnect[] = [];
   readonly connectErrors = new Map<string, number>();
   instanceId?: string;
@@ -210,34 +168,47 @@ export class SocketSimClient extends SimClient {
   repeatedEvents = 0;
   /** The same seq heard for two different changes: the log gave one number out twice. Must stay 0. */
   seqConflicts = 0;
-  /** Syncs sent because a skipped seq did not arrive within SYNC_GAP_GRACE_MS. */
+  /** Syncs answered that were sent because a skipped seq did not arrive within SYNC_GAP_GRACE_MS. */
   gapSyncs = 0;
   eventsReceived = 0;
   syncs = 0;
   /** `sync:required` hints received. */
   syncHints = 0;
   resets = 0;
-  private socket!: SimSocket;
   /** What each seq heard live was about (type and todo), to tell a repeat from a conflict. */
   private readonly heard = new Map<number, string>();
-  private gapTimer?: NodeJS.Timeout;
-  private pending?: Reconnect;
-  private syncGeneration = 0;
-  private syncRetry?: NodeJS.Timeout;
-  private hintTimer?: NodeJS.Timeout;
-  private handshakeAttempts = 0;
-  private handshakeTimer?: NodeJS.Timeout;
+  /** Changes the SDK kept and queued so far. */
+  private queuedCount = 0;
+  private pendingReconnect?: Reconnect;
   private open = false;
+  /** The `clientMutationId` the SDK takes for the next change: the ledger's key. */
+  private readonly keys: { next?: string };
+  /** Writes waiting for the SDK's final answer, by key. */
+  private readonly waiting = new Map<string, { record: WriteRecord; sentAt?: number; settle: (outcome: SettledMutation) => void }>();
 
   constructor(
     id: string,
-    session: DeviceSession,
+    baseUrl: string,
     ledger: Ledger,
     control: LoadControl,
     readonly transport: 'websocket' | 'polling',
-    private readonly ackTimeoutMs = 8000,
+    ackTimeoutMs = 8000,
   ) {
-    super(id, session, ledger, control);
+    const keys: { next?: string } = {};
+    const client = createCobaltClient({
+      baseUrl,
+      device: id,
+      // One transport per device (`forceNew`: no manager shared between devices); in Node,
+      // `withCredentials` (the SDK's default) keeps Caddy's affinity cookie for polling.
+      transport: socketIoTransport({ transports: [transport], forceNew: true, timeout: 5000 }),
+      // Every change the suite makes names its key first (perform): the ledger's key is the clientMutationId.
+      randomId: () => keys.next ?? `${control.runTag}.${id}.sdk-${Math.random().toString(36).slice(2)}`,
+      outbox: { ackTimeoutMs, retryBaseMs: RETRY.baseMs, retryMaxMs: RETRY.maxMs },
+      reconnect: { minMs: 1000, maxMs: 8000 },
+    });
+    super(id, client, ledger, control);
+    this.keys = keys;
+    this.account();
   }
 
   protected channel(): Channel {
@@ -245,196 +216,141 @@ export class SocketSimClient extends SimClient {
   }
 
   get connected(): boolean {
-    return this.socket?.connected ?? false;
+    return this.client.connection.isReady;
   }
 
-  /** Connects and resolves after the first sync answer. */
-  connect(timeoutMs = 15_000): Promise<void> {
+  /** Starts the SDK client and signs in: it connects and syncs from then on. */
+  override async signIn(account: Account): Promise<void> {
     this.open = true;
-    const socket: SimSocket = io(this.session.baseUrl, {
-      path: '/socket.io/',
-      transports: [this.transport],
-      // In Node, withCredentials turns on the cookie jar: polling needs Caddy's affinity cookie.
-      withCredentials: true,
-      forceNew: true,
-      // The web app's reconnection settings (Socket.IO jitters each delay by ±50 %).
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      randomizationFactor: 0.5,
-      timeout: 5000,
-      auth: (cb) => cb({ token: this.session.accessToken }),
-    });
-    this.socket = socket;
-    socket.on('connect', () => this.onConnect());
-    socket.on('hello', ({ instanceId }) => {
-      this.instanceId = instanceId;
-      if (this.pending && !this.pending.helloAt) Object.assign(this.pending, { helloAt: Date.now(), to: instanceId });
-    });
-    socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    socket.on('connect_error', (error: Error & { data?: { code?: string } }) => this.onConnectError(error));
-    socket.on('todo:created', ({ todo, seq }) => this.receive(seq, { type: 'todo:created', todo, seq }));
-    socket.on('todo:updated', ({ todo, seq }) => this.receive(seq, { type: 'todo:updated', todo, seq }));
-    socket.on('todo:deleted', ({ id, seq }) => this.receive(seq, { type: 'todo:deleted', id, seq }));
-    // As the web app: live events may have been missed; one sync after a random pause.
-    socket.on('sync:required', () => {
-      this.syncHints++;
-      if (this.hintTimer === undefined) this.hintTimer = setTimeout(() => this.sync(), Math.random() * SYNC_HINT_JITTER_MS);
-    });
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.id}: no first sync within ${timeoutMs} ms`)), timeoutMs);
-      const check = setInterval(() => {
-        if (this.replica.hasSynced) {
-          clearTimeout(timer);
-          clearInterval(check);
-          resolve();
-        }
-      }, 25);
-    });
+    await this.client.start();
+    await super.signIn(account);
   }
 
-  close(): void {
+  /** Resolves after the first sync answer. */
+  async connect(timeoutMs = 15_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.id}: no first sync within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([this.client.todos.whenSynced(), late]).finally(() => clearTimeout(timer));
+  }
+
+  override close(): void {
     this.open = false;
-    clearTimeout(this.handshakeTimer);
-    this.cancelPendingSync();
-    this.socket?.disconnect();
+    super.close();
   }
 
-  /** The replica's todos, for the convergence check. */
+  /** The todos as this device shows them, for the convergence check. */
   todos(): Todo[] {
-    return this.replica.list();
+    return this.client.todos.list().map(({ pending: _pending, ...todo }) => todo);
   }
 
-  private onConnect(): void {
-    this.handshakeAttempts = 0;
-    this.sync();
-  }
-
-  private onDisconnect(reason: string): void {
-    this.syncGeneration++; // an answer can no longer come on this connection
-    this.cancelPendingSync();
-    this.replica.abandonSync();
-    if (!this.open) return;
-    this.pending = { clientId: this.id, from: this.instanceId, reason, at: Date.now() };
-    this.reconnects.push(this.pending);
-    // The server closed the socket on purpose (revocation or a new handshake wanted): refresh, then reconnect.
-    if (reason === 'io server disconnect') void this.session.refresh().catch(() => undefined).then(() => this.retryHandshake());
-  }
-
-  private onConnectError(error: Error & { data?: { code?: string } }): void {
-    const code = error.data?.code ?? 'transport';
-    this.connectErrors.set(code, (this.connectErrors.get(code) ?? 0) + 1);
-    if (!this.open) return;
-    if (code === 'UNAUTHENTICATED') {
-      void this.session.refresh().catch(() => undefined).then(() => this.retryHandshake());
+  protected async perform(record: WriteRecord): Promise<void> {
+    const outcome = new Promise<SettledMutation>((settle) => this.waiting.set(record.key, { record, settle }));
+    this.keys.next = record.key;
+    const queued = this.queuedCount;
+    try {
+      if (record.op === 'create') await this.client.todos.create(record.intent.title!);
+      else if (record.op === 'update') await this.client.todos.update(record.todoId!, record.intent);
+      else await this.client.todos.remove(record.todoId!);
+    } catch (error) {
+      // Refused before it was kept (no such todo shown, bad title, storage): nothing was sent.
+      this.waiting.delete(record.key);
+      record.outcome = 'rejected';
+      record.lastError = error instanceof CobaltError ? error.code : String(error);
+      return;
+    } finally {
+      this.keys.next = undefined;
+    }
+    if (this.queuedCount === queued) {
+      // The SDK queued nothing: what the suite asked for is what the device shows already, so its accounts went wrong.
+      this.waiting.delete(record.key);
+      record.outcome = 'rejected';
+      record.lastError = 'nothing to send: the device already shows this';
       return;
     }
-    // Socket.IO retries transport failures itself; a handshake refused by the server it does not.
-    if (!this.socket.active) this.retryHandshake();
-  }
-
-  private retryHandshake(): void {
-    clearTimeout(this.handshakeTimer);
-    const delay = backoffMs(this.handshakeAttempts++, { baseMs: 1000, maxMs: 8000 });
-    this.handshakeTimer = setTimeout(() => {
-      if (this.open && !this.socket.connected) this.socket.connect();
-    }, delay);
-  }
-
-  /** No sync retry, no hinted sync and no gap check pending any more. */
-  private cancelPendingSync(): void {
-    clearTimeout(this.syncRetry);
-    clearTimeout(this.hintTimer);
-    clearTimeout(this.gapTimer);
-    this.hintTimer = undefined;
-    this.gapTimer = undefined;
-  }
-
-  private sync(): void {
-    const generation = ++this.syncGeneration;
-    this.cancelPendingSync();
-    const since = this.replica.beginSync();
-    this.syncs++;
-    this.socket
-      .timeout(10_000)
-      .emitWithAck('sync', { since })
-      .then((answer) => {
-        if (generation !== this.syncGeneration) return;
-        if ('error' in answer) throw new Error(answer.error.code);
-        const result = answer.data as SyncResult;
-        if ('reset' in result && result.reset) this.resets++;
-        this.replica.completeSync(result);
-        if (this.pending && !this.pending.syncedAt) {
-          this.pending.syncedAt = Date.now();
-          this.pending = undefined;
-        }
-      })
-      .catch(() => {
-        if (generation !== this.syncGeneration) return;
-        this.replica.abandonSync();
-        if (this.socket.connected) this.syncRetry = setTimeout(() => this.sync(), 1000);
-      });
-  }
-
-  private receive(seq: number, change: Parameters<TodoReplica['receive']>[0]): void {
-    this.eventsReceived++;
-    const about = `${change.type === 'todo:deleted' ? 'deleted' : 'changed'} ${change.type === 'todo:deleted' ? change.id : change.todo.id}`;
-    const before = this.heard.get(seq);
-    if (before !== undefined && before !== about) this.seqConflicts++;
-    this.heard.set(seq, about);
-    if (!this.replica.receive(change)) this.repeatedEvents++;
-    // As the web app: a seq that stays skipped means a change did not reach us; ask for it.
-    if (this.gapTimer === undefined && this.replica.hasGap) {
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = undefined;
-        if (this.replica.hasGap && this.socket.connected) {
-          this.gapSyncs++;
-          this.sync();
-        }
-      }, SYNC_GAP_GRACE_MS);
+    const settled = await this.untilGivenUp(outcome);
+    this.waiting.delete(record.key);
+    this.attemptSentAt = undefined;
+    if (!settled) record.outcome = 'unresolved';
+    else if (settled.type === 'confirmed') this.acknowledged(record, settled.todo);
+    else {
+      record.outcome = 'rejected';
+      record.lastError = settled.type === 'conflict' ? `CONFLICT ${settled.rule}` : settled.error.code;
     }
   }
 
-  private whenConnected(timeoutMs: number): Promise<boolean> {
-    if (this.socket.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const onConnect = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.socket.off('connect', onConnect);
-        resolve(false);
-      }, timeoutMs);
-      this.socket.once('connect', onConnect);
+  /** The SDK's answer, or undefined once the drain deadline passed without one. */
+  private async untilGivenUp(outcome: Promise<SettledMutation>): Promise<SettledMutation | undefined> {
+    for (;;) {
+      const left = this.control.giveUpAt - Date.now();
+      if (left <= 0) return undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const result = await Promise.race([
+        outcome,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), Math.min(left, 1000));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (result) return result;
+    }
+  }
+
+  /** The suite's accounts, from what the SDK reports. */
+  private account(): void {
+    const { client } = this;
+    client.on('queued', () => this.queuedCount++);
+    client.on('sent', ({ mutation, attempt }) => {
+      const w = this.waiting.get(mutation.id);
+      if (!w) return;
+      w.record.attempts = attempt;
+      w.sentAt = this.attemptSentAt = Date.now();
     });
-  }
-
-  protected async attempt(record: WriteRecord, attemptNo: number): Promise<AttemptResult> {
-    if (!(await this.whenConnected(5000))) return { kind: 'retry', status: 0, code: 'offline' };
-    const key = record.key;
-    try {
-      const answer: { data?: any; error?: { code: string } } =
-        record.op === 'create'
-          ? await this.socket.timeout(this.ackTimeoutMs).emitWithAck('todo:create', { title: record.intent.title!, clientMutationId: key })
-          : record.op === 'update'
-            ? await this.socket.timeout(this.ackTimeoutMs).emitWithAck('todo:update', { id: record.todoId!, ...record.intent, clientMutationId: key })
-            : await this.socket.timeout(this.ackTimeoutMs).emitWithAck('todo:delete', { id: record.todoId!, clientMutationId: key });
-      if (answer.error) return classifyCode(answer.error.code, 0, attemptNo, 1000);
-      // Rule 5 of the client algorithm: our own acknowledgements are applied like any change.
-      if (record.op === 'delete') {
-        this.replica.applyDeletion(record.todoId!);
-        return { kind: 'ok' };
+    client.on('retrying', ({ mutation, error }) => {
+      const w = this.waiting.get(mutation.id);
+      if (!w) return;
+      this.failed(w.record, w.sentAt ?? Date.now(), 0, socketFailure(error));
+      this.attemptSentAt = undefined;
+    });
+    client.on('settled', (outcome) => this.waiting.get(outcome.mutation.id)?.settle(outcome));
+    client.on('live-event', ({ event, fresh }) => {
+      this.eventsReceived++;
+      if (!fresh) this.repeatedEvents++;
+      const about = event.type === 'todo:deleted' ? `deleted ${event.id}` : `changed ${event.todo.id}`;
+      const before = this.heard.get(event.seq);
+      if (before !== undefined && before !== about) this.seqConflicts++;
+      this.heard.set(event.seq, about);
+    });
+    client.on('hinted', () => this.syncHints++);
+    client.on('synced', ({ reason, reset }) => {
+      this.syncs++;
+      if (reset) this.resets++;
+      if (reason === 'gap') this.gapSyncs++;
+      if (this.pendingReconnect && !this.pendingReconnect.syncedAt) {
+        this.pendingReconnect.syncedAt = Date.now();
+        this.pendingReconnect = undefined;
       }
-      this.replica.applyTodo(answer.data as Todo);
-      return { kind: 'ok', todo: answer.data as Todo };
-    } catch (error) {
-      return { kind: 'retry', status: 0, code: /disconnected/.test((error as Error).message) ? 'disconnected' : 'ack timeout' };
-    }
+    });
+    const events = client.connection.events;
+    events.on('ready', ({ instanceId }) => {
+      this.instanceId = instanceId;
+      if (this.pendingReconnect && !this.pendingReconnect.helloAt) Object.assign(this.pendingReconnect, { helloAt: Date.now(), to: instanceId });
+    });
+    events.on('lost', ({ reason }) => {
+      if (!this.open) return;
+      this.pendingReconnect = { clientId: this.id, from: this.instanceId, reason, at: Date.now() };
+      this.reconnects.push(this.pendingReconnect);
+    });
+    events.on('failed', ({ code }) => {
+      const key = code ?? 'transport';
+      this.connectErrors.set(key, (this.connectErrors.get(key) ?? 0) + 1);
+    });
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP device (REST and GraphQL)
+// HTTP device (REST and GraphQL): a thin writer over the SDK's authenticated requests
 
 const TODO_FIELDS = 'id title completed createdAt updatedAt version';
 const MUTATIONS = {
@@ -443,24 +359,31 @@ const MUTATIONS = {
   delete: `mutation($id: ID!, $key: String) { deleteTodo(id: $id, clientMutationId: $key) }`,
 };
 
-interface HttpAnswer {
-  status: number;
-  body: any;
-  retryAfterMs?: number;
-  /** Answered by Caddy itself (no `X-Instance-Id`): no backend took the request. */
-  fromProxy?: boolean;
+type GraphqlAnswer = { data?: Record<string, unknown> | null; errors?: { message?: string; extensions?: { code?: string } }[] };
+
+/** A GraphQL answer with errors (HTTP 200, the code in `extensions`) as the error it reports. */
+function graphqlResult<T>(answer: GraphqlAnswer, field: string): T {
+  const first = answer.errors?.[0];
+  if (first) throw new CobaltError((first.extensions?.code ?? 'INTERNAL') as 'INTERNAL', first.message ?? 'GraphQL error', { status: 200 });
+  return answer.data?.[field] as T;
 }
 
 export class HttpSimClient extends SimClient {
   private writes = 0;
-  constructor(
-    id: string,
-    session: DeviceSession,
-    ledger: Ledger,
-    control: LoadControl,
-    private readonly timeoutMs = 10_000,
-  ) {
-    super(id, session, ledger, control);
+  /** Whether the last answer came from Caddy itself (no `X-Instance-Id`: no backend took the request). */
+  private readonly last: { fromProxy: boolean };
+
+  constructor(id: string, baseUrl: string, ledger: Ledger, control: LoadControl, timeoutMs = 10_000) {
+    // One request at a time per device, so "the last answer" is the one a failure is about.
+    const last = { fromProxy: false };
+    const observed: FetchLike = async (input, init) => {
+      last.fromProxy = false;
+      const res = await fetch(input, { ...init, signal: AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)].filter((s): s is AbortSignal => !!s)) });
+      last.fromProxy = res.headers.get('x-instance-id') === null;
+      return res;
+    };
+    super(id, createCobaltClient({ baseUrl, device: id, fetch: observed }), ledger, control);
+    this.last = last;
   }
 
   /** REST and GraphQL writes alternate. */
@@ -477,77 +400,77 @@ export class HttpSimClient extends SimClient {
   private async read(): Promise<void> {
     const at = Date.now();
     const graphql = Math.random() < 0.5;
-    const res = graphql
-      ? await this.request('POST', '/graphql', { query: `query { todos(limit: 50) { items { ${TODO_FIELDS} } nextCursor } }` })
-      : await this.request('GET', '/api/todos?limit=50');
-    const ok = res.status === 200 && (!graphql || !res.body?.errors);
-    const code = ok ? 'ok' : errorCodeOf(res);
-    this.ledger.reads.push({ at, ms: Date.now() - at, ok, status: res.status, code });
-    if (code === 'UNAUTHENTICATED') await this.session.refresh().catch(() => undefined);
+    try {
+      if (graphql) graphqlResult(await this.client.request<GraphqlAnswer>('/graphql', { method: 'POST', body: { query: `query { todos(limit: 50) { items { ${TODO_FIELDS} } nextCursor } }` } }), 'todos');
+      else await this.client.request('/api/todos?limit=50');
+      this.ledger.reads.push({ at, ms: Date.now() - at, ok: true, status: 200, code: 'ok' });
+    } catch (error) {
+      const { status, code } = this.describe(error);
+      this.ledger.reads.push({ at, ms: Date.now() - at, ok: false, status, code });
+    }
   }
 
-  protected async attempt(record: WriteRecord, attemptNo: number): Promise<AttemptResult> {
+  protected async perform(record: WriteRecord): Promise<void> {
+    for (;;) {
+      let retryAfterMs = 0;
+      record.attempts++;
+      const at = Date.now();
+      this.attemptSentAt = at;
+      try {
+        const todo = await this.attempt(record);
+        this.acknowledged(record, todo);
+        return;
+      } catch (error) {
+        const failure = this.describe(error);
+        this.failed(record, at, failure.status, failure.code);
+        retryAfterMs = failure.retryAfterMs ?? 0;
+        if (!failure.retry) {
+          record.outcome = 'rejected';
+          return;
+        }
+      } finally {
+        this.attemptSentAt = undefined;
+      }
+      if (Date.now() >= this.control.giveUpAt) {
+        record.outcome = 'unresolved';
+        return;
+      }
+      await sleep(Math.max(backoffDelay(record.attempts - 1, RETRY), retryAfterMs));
+    }
+  }
+
+  private async attempt(record: WriteRecord): Promise<Todo | undefined> {
     const key = record.key;
-    let res: HttpAnswer;
     if (record.via === 'graphql') {
       const variables = record.op === 'create' ? { title: record.intent.title, key } : { id: record.todoId, ...record.intent, key };
-      res = await this.request('POST', '/graphql', { query: MUTATIONS[record.op], variables });
-      if (res.status === 200 && res.body?.data && !res.body.errors) {
-        const todo = record.op === 'create' ? res.body.data.createTodo : record.op === 'update' ? res.body.data.updateTodo : undefined;
-        return { kind: 'ok', todo };
-      }
-    } else {
-      const headers = { 'idempotency-key': key };
-      res =
-        record.op === 'create'
-          ? await this.request('POST', '/api/todos', { title: record.intent.title }, headers)
-          : record.op === 'update'
-            ? await this.request('PATCH', `/api/todos/${record.todoId}`, record.intent, headers)
-            : await this.request('DELETE', `/api/todos/${record.todoId}`, undefined, headers);
-      if (res.status >= 200 && res.status < 300) return { kind: 'ok', todo: record.op === 'delete' ? undefined : res.body };
+      const answer = await this.client.request<GraphqlAnswer>('/graphql', { method: 'POST', body: { query: MUTATIONS[record.op], variables } });
+      const todo = graphqlResult<Todo | boolean>(answer, { create: 'createTodo', update: 'updateTodo', delete: 'deleteTodo' }[record.op]);
+      return record.op === 'delete' ? undefined : (todo as Todo);
     }
-    const code = errorCodeOf(res);
-    // The network, or Caddy answering itself because no backend could take the request.
-    if (code.startsWith('network') || (code.startsWith('proxy') && res.status >= 502 && res.status <= 504)) return { kind: 'retry', status: res.status, code };
-    return classifyCode(code, res.status, attemptNo, res.retryAfterMs);
+    const headers = { 'idempotency-key': key };
+    if (record.op === 'create') return this.client.request<Todo>('/api/todos', { method: 'POST', body: { title: record.intent.title }, headers });
+    if (record.op === 'update') return this.client.request<Todo>(`/api/todos/${record.todoId}`, { method: 'PATCH', body: record.intent, headers });
+    await this.client.request(`/api/todos/${record.todoId}`, { method: 'DELETE', headers });
+    return undefined;
   }
 
-  private async request(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<HttpAnswer> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.session.accessToken}`, ...extraHeaders };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      const res = await fetch(new URL(path, this.session.baseUrl), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Caddy's plain-text error page
-      }
-      const retryAfter = Number(res.headers.get('retry-after'));
-      // Every backend answer names its instance; Caddy's own answers (no backend could take the request) do not.
-      const fromProxy = res.headers.get('x-instance-id') === null;
-      return { status: res.status, body: parsed, retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, fromProxy };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-      return { status: 0, body: { networkError: cause } };
-    }
+  /**
+   * A failure as the figures show it (the contract's code, "proxy 503" when Caddy answered itself,
+   * "network ..." when nothing answered) and whether the same key is worth sending again. An
+   * UNAUTHENTICATED that survived the SDK's own refresh is asked again too: the next attempt refreshes.
+   */
+  private describe(error: unknown): { status: number; code: string; retry: boolean; retryAfterMs?: number } {
+    const e = error instanceof CobaltError ? error : new CobaltError('NETWORK', String(error));
+    const status = e.status ?? 0;
+    const retryAfterMs = e.options.retryAfterSeconds ? e.options.retryAfterSeconds * 1000 : undefined;
+    if (e.code === 'NETWORK') return { status: 0, code: `network ${networkCause(e)}`, retry: true };
+    if (this.last.fromProxy && status >= 500) return { status, code: `proxy ${status}`, retry: status >= 502 && status <= 504 };
+    return { status, code: e.code, retry: isRetryable(e) || e.code === 'UNAUTHENTICATED', retryAfterMs };
   }
 }
 
-/** The error code of an answer: the contract's code, or what the proxy or the network said. */
-function errorCodeOf(res: HttpAnswer): string {
-  if (res.status === 0) return `network ${res.body?.networkError ?? 'error'}`;
-  if (res.fromProxy) return `proxy ${res.status}`;
-  const body = res.body;
-  if (body && typeof body === 'object') {
-    if (body.error?.code) return body.error.code;
-    if (Array.isArray(body.errors) && body.errors[0]?.extensions?.code) return body.errors[0].extensions.code;
-  }
-  return `proxy ${res.status}`;
+/** "ECONNREFUSED", "TimeoutError": the cause under fetch's TypeError, as the old figures showed it. */
+function networkCause(error: CobaltError): string {
+  const cause = (error.options.cause as { cause?: { code?: string }; name?: string } | undefined) ?? {};
+  return cause.cause?.code ?? cause.name ?? 'error';
 }

@@ -5,17 +5,16 @@ import { GraphQLError, execute, getOperationAST, specifiedRules, subscribe, vali
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AuthService } from '../../components/auth/domain/auth-service.js';
-import type { Identity } from '../../components/auth/domain/tokens.js';
+import type { Identity } from '../../lib/identity.js';
 import { bearerToken } from '../../http/authenticate.js';
-import type { RateLimiter } from '../../http/rate-limit.js';
+import type { RateLimiter } from '../../lib/rate-limit.js';
 import { AppError, toAppError } from '../../lib/app-error.js';
 import { errorFields, logger } from '../../lib/logger.js';
 import { runWithContext } from '../../lib/request-context.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { LiveChannel } from '../../realtime/live-channel.js';
 import { formatGraphQLError, rootFieldOf } from '../apollo.js';
-import { createUserLoader, type GraphQLContext, type LiveFeed } from '../context.js';
+import { createUserLoader, type GraphQLAuth, type GraphQLContext, type LiveFeed } from '../context.js';
 import { parseWithinTokenLimit, type OperationLimits } from '../limits.js';
 import type { SubscriptionQuota } from './quota.js';
 
@@ -74,7 +73,7 @@ const invalid = (error: GraphQLError) => new GraphQLError(error.message, { nodes
 export function createSubscriptionServer(deps: {
   schema: GraphQLSchema;
   instanceId: string;
-  auth: AuthService;
+  auth: GraphQLAuth;
   perUserLimiter: RateLimiter;
   limits: OperationLimits;
   live: LiveChannel;

@@ -1,21 +1,31 @@
 import type { AuthResult, Session, TokenPair, User } from '@cobalt/contract';
 import { AppError, notFound } from '../../../lib/app-error.js';
+import type { Identity, VerifiedToken } from '../../../lib/identity.js';
 import type { Metrics } from '../../../lib/metrics.js';
-import type { RealtimeNotifier } from '../../../realtime/notifier.js';
-import { audit } from '../../audit/audit.js';
+import { audit } from '../../../lib/audit.js';
 import type { SessionRepository, StoredSession } from '../data-access/session-repository.js';
 import type { UserRepository } from '../data-access/user-repository.js';
 import type { RevocationList } from '../data-access/revocation-list.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
-import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken, type Identity, type TokenSettings, type VerifiedToken } from './tokens.js';
+import { hashRefreshToken, newRefreshToken, signAccessToken, verifyAccessToken, type TokenSettings } from './tokens.js';
 import { renameSessionInput, type LoginInput, type RegisterInput } from '../schemas.js';
 import { parseInput } from '../../../lib/validation.js';
+
+/**
+ * How the auth service tells a user's devices about their sessions. The realtime notifier
+ * (realtime/notifier.ts) implements it; the composition root hands it in.
+ */
+export interface SessionNotifier {
+  sessionCreated(userId: string, session: Omit<Session, 'current'>): void;
+  /** Tells the user's devices and closes the revoked session's connections on every instance. */
+  sessionRevoked(userId: string, sessionId: string): void;
+}
 
 export interface AuthDependencies {
   users: UserRepository;
   sessions: SessionRepository;
   revocations: RevocationList;
-  notifier: RealtimeNotifier;
+  notifier: SessionNotifier;
   metrics: Pick<Metrics, 'securityEvents'>;
   settings: TokenSettings & { refreshTokenTtlDays: number };
 }

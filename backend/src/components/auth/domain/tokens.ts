@@ -1,17 +1,7 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { AppError } from '../../../lib/app-error.js';
-
-/** What an access token proves: which user, on which device session. */
-export interface Identity {
-  userId: string;
-  sessionId: string;
-}
-
-/** A verified access token: who, and until when it may be trusted (ms since the epoch). */
-export interface VerifiedToken extends Identity {
-  expiresAt: number;
-}
+import type { Identity, VerifiedToken } from '../../../lib/identity.js';
 
 export interface TokenSettings {
   secret: string;

@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Router, type CookieOptions, type Request, type Response } from 'express';
-import { route } from '../../../http/async-route.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
-import type { RateLimiter } from '../../../http/rate-limit.js';
+import type { RateLimiter } from '../../../lib/rate-limit.js';
 import { AppError } from '../../../lib/app-error.js';
 import { parseInput } from '../../../lib/validation.js';
 import type { AuthService } from '../domain/auth-service.js';
@@ -56,27 +55,27 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
 
   router.post(
     '/api/auth/register',
-    route(async (req, res) => {
+    async (req, res) => {
       await limits.perIp.consume(`ip:${req.ip}`);
       const input = parseInput(registerInput, req.body);
       await limits.perAccount.consume(`register:${input.email}`);
       sendTokens(req, res, 201, await auth.register(input, deviceFrom(req)), refreshTtlMs);
-    }),
+    },
   );
 
   router.post(
     '/api/auth/login',
-    route(async (req, res) => {
+    async (req, res) => {
       await limits.perIp.consume(`ip:${req.ip}`);
       const input = parseInput(loginInput, req.body);
       await limits.perAccount.consume(`account:${input.email}`);
       sendTokens(req, res, 200, await auth.login(input, deviceFrom(req)), refreshTtlMs);
-    }),
+    },
   );
 
   router.post(
     '/api/auth/refresh',
-    route(async (req, res) => {
+    async (req, res) => {
       // When the request arrived, before anything waits: whether an earlier use of its token raced
       // it or was a replay is measured back from here (see auth-service.ts refresh).
       const receivedAt = performance.now();
@@ -89,50 +88,50 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
         body = { refreshToken: fromCookie };
       }
       sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken, receivedAt), refreshTtlMs);
-    }),
+    },
   );
 
   router.post(
     '/api/auth/logout',
     signedIn,
-    route(async (req, res) => {
+    async (req, res) => {
       await auth.logout(identityOf(req));
       if (isWebClient(req)) res.clearCookie(REFRESH_COOKIE, cookieOptions(req));
       res.status(204).end();
-    }),
+    },
   );
 
   router.get(
     '/api/me',
     signedIn,
-    route(async (req, res) => {
+    async (req, res) => {
       res.json(await auth.me(identityOf(req)));
-    }),
+    },
   );
 
   router.get(
     '/api/sessions',
     signedIn,
-    route(async (req, res) => {
+    async (req, res) => {
       res.json(await auth.listSessions(identityOf(req)));
-    }),
+    },
   );
 
   router.patch(
     '/api/sessions/:id',
     signedIn,
-    route(async (req, res) => {
+    async (req, res) => {
       res.json(await auth.renameSession(identityOf(req), parseInput(sessionIdParam, req.params.id), req.body ?? {}));
-    }),
+    },
   );
 
   router.delete(
     '/api/sessions/:id',
     signedIn,
-    route(async (req, res) => {
+    async (req, res) => {
       await auth.revokeSession(identityOf(req), parseInput(sessionIdParam, req.params.id));
       res.status(204).end();
-    }),
+    },
   );
 
   return router;

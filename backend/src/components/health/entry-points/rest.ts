@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { HealthChecks } from '../health-checks.js';
+import type { HealthChecks } from '../domain/health-checks.js';
 
 export function createHealthRouter(health: HealthChecks, instanceId: string): Router {
   const router = Router();

@@ -1,12 +1,12 @@
-import type { RateLimiter } from '../../../http/rate-limit.js';
 import type { Metrics } from '../../../lib/metrics.js';
-import { bindSocketEvent, userRoom, type CobaltServer } from '../../../realtime/socket-server.js';
+import type { SocketEvents } from '../../../realtime/socket-events.js';
+import { userRoom, type SocketServer } from '../../../realtime/socket-server.js';
 import { createPresenceService, type PresenceRegistry } from '../domain/presence.js';
 
 const presenceRoom = (userId: string) => `presence:${userId}`;
 
 /** Presence read from the cluster's sockets: `fetchSockets` asks every instance (through the Redis adapter). */
-function socketRegistry(io: CobaltServer, metrics: Metrics): PresenceRegistry {
+function socketRegistry(io: SocketServer, metrics: Metrics): PresenceRegistry {
   return {
     async connectedSessions(userId) {
       const sockets = await io.in(userRoom(userId)).fetchSockets();
@@ -23,21 +23,15 @@ function socketRegistry(io: CobaltServer, metrics: Metrics): PresenceRegistry {
  * `presence:watch` answers which of the user's sessions are connected now and subscribes the
  * socket to `presence:changed`, sent whenever a socket of the user connects or disconnects.
  */
-export function registerPresenceHandlers(io: CobaltServer, metrics: Metrics, limiter: RateLimiter): void {
+export function registerPresenceHandlers(io: SocketServer, metrics: Metrics, events: SocketEvents): void {
   const presence = createPresenceService(socketRegistry(io, metrics));
   io.on('connection', (socket) => {
     const { userId, sessionId } = socket.data.identity;
     presence.changed(userId, sessionId);
     socket.on('disconnect', () => presence.changed(userId, sessionId));
-    bindSocketEvent(
-      socket,
-      'presence:watch',
-      metrics,
-      async (identity) => {
-        await socket.join(presenceRoom(identity.userId));
-        return presence.online(identity.userId);
-      },
-      limiter,
-    );
+    events.bind(socket, 'presence:watch', async (identity) => {
+      await socket.join(presenceRoom(identity.userId));
+      return presence.online(identity.userId);
+    });
   });
 }

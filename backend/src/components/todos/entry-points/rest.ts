@@ -1,49 +1,48 @@
 import { Router, type Request } from 'express';
-import { route } from '../../../http/async-route.js';
 import { AppError } from '../../../lib/app-error.js';
 import { identityOf, requireAuth } from '../../../http/authenticate.js';
-import type { RateLimiter } from '../../../http/rate-limit.js';
-import type { AuthService } from '../../auth/domain/auth-service.js';
+import type { AccessTokenVerifier } from '../../../lib/identity.js';
+import type { RateLimiter } from '../../../lib/rate-limit.js';
 import type { TodoService } from '../domain/todo-service.js';
 
 /** REST adapter: moves path, query and body into the use case's input; the domain validates. */
-export function createTodoRouter(auth: AuthService, todos: TodoService, perUserLimiter: RateLimiter): Router {
+export function createTodoRouter(auth: AccessTokenVerifier, todos: TodoService, perUserLimiter: RateLimiter): Router {
   const router = Router();
   router.use('/api/todos', requireAuth(auth, perUserLimiter));
 
   router.get(
     '/api/todos',
-    route(async (req, res) => {
+    async (req, res) => {
       res.json(await todos.list(identityOf(req), { ...req.query }));
-    }),
+    },
   );
   router.post(
     '/api/todos',
-    route(async (req, res) => {
+    async (req, res) => {
       res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, bodyOf(req))));
-    }),
+    },
   );
   router.get(
     '/api/todos/:id',
-    route(async (req, res) => {
+    async (req, res) => {
       res.json(await todos.get(identityOf(req), req.params.id));
-    }),
+    },
   );
   router.patch(
     '/api/todos/:id',
-    route(async (req, res) => {
+    async (req, res) => {
       const body = bodyOf(req);
       // The id belongs to the path; one in the body is refused rather than silently ignored.
       if ('id' in body) throw refused('id', 'The todo id goes in the path, not the body');
       res.json(await todos.update(identityOf(req), withIdempotencyKey(req, { ...body, id: req.params.id })));
-    }),
+    },
   );
   router.delete(
     '/api/todos/:id',
-    route(async (req, res) => {
+    async (req, res) => {
       await todos.remove(identityOf(req), withIdempotencyKey(req, { id: req.params.id }));
       res.status(204).end();
-    }),
+    },
   );
   return router;
 }

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { schemaSdl } from './schema.js';
+import { schemaSdl } from './graphql-schema.js';
 
 // `npm run schema -w backend`: writes backend/schema.graphql, the published SDL, from the code.
 // backend/test/unit/published-contracts.test.ts fails when the file and the code differ.

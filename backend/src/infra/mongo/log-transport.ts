@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import Transport from 'winston-transport';
-import { expireDocuments, hourOf } from '../../infra/mongo/expiry.js';
+import { expireDocuments, hourOf } from './expiry.js';
 import { errorFields, logger } from '../../lib/logger.js';
 
 const COLLECTION = 'logs';
@@ -45,6 +45,6 @@ export class MongoLogTransport extends Transport {
   }
 }
 
-/** Retention of the `logs` collection (see infra/mongo/expiry.ts). */
+/** Retention of the `logs` collection (see expiry.ts). */
 export const enforceLogRetention = (connection: Connection, retentionDays: number) =>
   expireDocuments(connection, COLLECTION, { dateField: 'at', hourField: 'hour', seconds: retentionDays * 86_400 });

@@ -1,4 +1,4 @@
-import { logger } from '../../lib/logger.js';
+import { logger } from './logger.js';
 
 export type AuditEvent =
   | 'user.registered'
@@ -15,7 +15,7 @@ export type AuditEvent =
 
 /**
  * An audit record: a JSON log line on stdout, also kept in the MongoDB `logs` collection
- * (see components/audit/mongo-log-transport.ts). Context (request, user, instance) is added by the logger.
+ * (see infra/mongo/log-transport.ts). Context (request, user, instance) is added by the logger.
  */
 export function audit(event: AuditEvent, fields: Record<string, unknown> = {}): void {
   const level = event.startsWith('security.') || event.endsWith('_failed') || event.endsWith('_reused') ? 'warn' : 'info';

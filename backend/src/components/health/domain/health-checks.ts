@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import type { Database } from '../../infra/postgres/client.js';
+import type { Database } from '../../../infra/postgres/client.js';
 
 export type CheckStatus = 'up' | 'down';
 export interface Readiness {

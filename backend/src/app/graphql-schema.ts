@@ -4,9 +4,12 @@ import type { AuthService } from '../components/auth/domain/auth-service.js';
 import { createAuthResolvers } from '../components/auth/entry-points/graphql.js';
 import type { TodoService } from '../components/todos/domain/todo-service.js';
 import { createTodoResolvers } from '../components/todos/entry-points/graphql.js';
-import { typeDefs } from './type-defs.js';
+import { typeDefs } from './graphql-type-defs.js';
 
-/** The executable schema, shared by Apollo (HTTP) and graphql-ws (WebSocket). */
+/**
+ * The executable schema, shared by Apollo (HTTP) and graphql-ws (WebSocket): the API's type
+ * definitions with each component's resolvers.
+ */
 export function createSchema(deps: { auth: AuthService; todos: TodoService }): GraphQLSchema {
   const auth = createAuthResolvers(deps.auth);
   const todos = createTodoResolvers(deps.todos);

@@ -1,6 +1,7 @@
 // `npm run migrate -w backend`: apply pending migrations once (used by docker compose before the backends start).
-import { loadConfig } from '../../config.js';
-import { applyMigrations } from './migrate.js';
+// A process entry point, like main.ts: it reads the typed config and hands the store's URL to infra.
+import { loadConfig } from './config.js';
+import { applyMigrations } from './infra/postgres/migrate.js';
 
 const config = loadConfig();
 applyMigrations(config.postgres.url)
