@@ -20,7 +20,7 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
     label,
     receiverWorker: 'socket-client',
     /** Device d of user u sits on instance (u + d) mod N, so each user's devices span the instances. */
-    device(account, d) {
+    device: (account, d) => {
       const target = instances[(account.user + d) % instances.length];
       return { user: account.user, device: d, session: account.sessions[d % account.sessions.length], want: target.name, cookie: target.cookie };
     },
