@@ -130,6 +130,11 @@ export default defineConfig({
         },
       },
       {
+        // The lint's layer rules (eslint.config.mjs) on made-up imports, through ESLint's Node API.
+        // Needs no service; a first lint with type information takes a few seconds.
+        test: { name: 'lint', include: ['tests/lint/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+      },
+      {
         // Deployment, monitoring and scaling files checked with the real tools (caddy, promtool,
         // docker compose, kubeconform, kustomize, hadolint), which its global setup installs when
         // missing. Needs no running service.

@@ -88,7 +88,7 @@ async function main() {
     const cpuS = mine.reduce((a, r) => a + r.receiverCpuS, 0);
     return { ...v, file: undefined, received, cpuMsPerEvent: received ? (1000 * cpuS) / received : null, lost: mine.reduce((a, r) => a + r.lost, 0), duplicated: mine.reduce((a, r) => a + r.duplicated, 0), errors: mine.reduce((a, r) => a + r.errors, 0) };
   });
-  const ratio = summary[1].cpuMsPerEvent / summary[0].cpuMsPerEvent;
+  const ratio = Number(summary[1].cpuMsPerEvent) / Number(summary[0].cpuMsPerEvent);
   const out = { at: new Date().toISOString(), users, devicesPerUser: 3, ratePerSec: rate, seconds, rounds, summary, ratio, runs };
   const fmt = (v, d = 3) => (v === null || v === undefined ? '-' : v.toFixed(d));
   const md = [

@@ -58,7 +58,7 @@ async function main() {
     await waitQuiet(cluster);
     await resetTodoData(cluster.backendEnv.MONGO_URL);
   };
-  const logFile = (name) => cluster.services().find((s) => s.name === name).logFile;
+  const logFile = (name) => /** @type {{ logFile: string }} */ (cluster.services().find((s) => s.name === name)).logFile;
   const inspect = (name) => connectInspector(inspectorUrl(logFile(name)));
   try {
     const users = quick ? 60 : 1000;

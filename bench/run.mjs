@@ -114,6 +114,7 @@ async function main() {
   const plan = options.quick ? PLANS.quick : PLANS.full;
   const mode = options.quick ? 'quick' : 'full';
   const startedAt = new Date();
+  /** @type {any} the report, written out as JSON */
   const result = {
     version: 2,
     mode,
@@ -138,6 +139,7 @@ async function main() {
     setupMs = performance.now() - t;
   }
   emptyDataDir(dataDir);
+  /** @type {any} set when a `before` build was asked for, and only read then */
   let before = null;
   if (options.before && !BUILD_PARTS.some((p) => options.parts.has(p))) log(`--before ${options.before}: none of ${BUILD_PARTS.join(', ')} is selected, so that build is not run`);
   else if (options.before) {
@@ -167,7 +169,7 @@ async function main() {
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.once(sig, () => {
       log(`\n${sig}: stopping the bench cluster`);
-      cleanup().finally(() => process.exit(130));
+      void cleanup().finally(() => process.exit(130));
     });
   }
 
@@ -320,6 +322,7 @@ async function main() {
               headers: { 'content-type': 'application/json', authorization: `Bearer ${readerToken}` },
               body: JSON.stringify({ query: GRAPHQL_PAGE }),
             }).then((r) => r.text());
+          /** @type {{ error?: string, [key: string]: unknown }} */
           const reads = await postgresReadsPerRequest(cluster.urls.postgres, page, { count: h.graphqlPages }).catch((error) => ({ error: error.message }));
           result.http.push({ build: build.id, connections: h.connections, secondsPerTarget: h.halfS * 2, results, postgresReadsPerGraphqlPage: reads.error ? undefined : reads, postgresReadsError: reads.error });
         });

@@ -92,7 +92,7 @@ async function cliStart(opts) {
       process.exit(0);
     }
   };
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, stop);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, (signal) => void stop(signal));
   whenLauncherGone(() => stop('npm has exited'));
 
   try {
@@ -107,7 +107,7 @@ async function cliStart(opts) {
       console.log('cluster   start aborted; everything started so far is stopped');
       process.exit(130);
     }
-    console.error(`\ncluster failed to start: ${err instanceof Error ? err.message : err}`);
+    console.error(`\ncluster failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
   if (abort.signal.aborted) {

@@ -11,6 +11,6 @@ try {
   if (process.argv.includes('--print')) console.log(JSON.stringify(paths, null, 2));
   else console.log(`check-tools ok (${paths.dir})`);
 } catch (err) {
-  console.error(`check-tools failed: ${err instanceof Error ? err.message : err}`);
+  console.error(`check-tools failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }

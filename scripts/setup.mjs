@@ -36,7 +36,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     if (args.help) console.log(USAGE);
     else await setup(args);
   } catch (err) {
-    console.error(`setup failed: ${err instanceof Error ? err.message : err}`);
+    console.error(`setup failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

@@ -2,8 +2,11 @@
 // `npm test`: installs and starts what the suite needs (Postgres, Redis, the MongoDB-wire
 // server, three backends, Caddy, Prometheus) as a cluster of its own on test ports under
 // .data/test, runs every Vitest project against it, stops it, and ends with one summary line.
+// The static checks (scripts/checks.mjs: ESLint, Prettier, every type check) run while the
+// cluster starts; each counts as one test in that line. COBALT_TEST_CHECKS=0 leaves them out.
 import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHECKS, runChecks } from './checks.mjs';
 import { startCluster } from './cluster/start.mjs';
 import { ROOT } from './lib/root.mjs';
 import { runToExit } from './lib/run.mjs';
@@ -34,6 +37,9 @@ async function main() {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
 
+  // Started before the cluster (they need none of it) and awaited after it is up.
+  const checks = process.env.COBALT_TEST_CHECKS === '0' ? Promise.resolve([]) : runChecks(CHECKS);
+
   console.log('starting the test cluster ...');
   const cluster = await startCluster({
     dataDir,
@@ -54,7 +60,7 @@ async function main() {
   };
   for (const sig of ['SIGINT', 'SIGTERM']) {
     process.on(sig, () => {
-      stop().finally(() => process.exit(130));
+      void stop().finally(() => process.exit(130));
     });
   }
   console.log(`test cluster ready in ${(cluster.startedInMs / 1000).toFixed(1)} s at ${cluster.urls.public}`);
@@ -71,8 +77,10 @@ async function main() {
     LOG_LEVEL: 'error',
   };
 
-  let code = await runToExit(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'backend/tsconfig.json', '--noEmit'], { env });
-  if (code !== 0) console.error('type check failed');
+  const checkResults = await checks;
+  const failedChecks = checkResults.filter((result) => !result.ok).map((result) => result.name);
+  if (failedChecks.length) console.error(`failed checks: ${failedChecks.join(', ')}`);
+  let code = failedChecks.length ? 1 : 0;
   const vitestCode = await runToExit(
     process.execPath,
     [join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...vitestArgs],
@@ -81,11 +89,14 @@ async function main() {
   code ||= vitestCode;
   await stop();
 
+  const passedChecks = checkResults.length - failedChecks.length;
   const counts = summary();
   if (!counts) {
-    console.log('0 passed, 1 failed');
+    console.log(`${passedChecks} passed, ${failedChecks.length + 1} failed`);
     process.exit(code || 1);
   }
+  counts.passed += passedChecks;
+  counts.failed += failedChecks.length;
   // The last line is the runner's verdict, in the plain form CI reads.
   console.log(`${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
   process.exit(code || (counts.failed > 0 ? 1 : 0));

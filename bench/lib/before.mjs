@@ -39,6 +39,7 @@ function linkDir(link, target) {
  * Checks out and builds `ref` under `dir` (reused when it already holds that commit, built).
  * Resolves with the commit, its subject and the backend entry a cluster can run.
  */
+/** @param {{ ref: string, dir?: string, log?: (line: string) => void }} opts */
 export function prepareBeforeBuild({ ref, dir = join(ROOT, '.data', 'bench', 'before-src'), log = () => undefined }) {
   let commit;
   try {

@@ -31,7 +31,10 @@ export const BENCH_BACKEND_ENV = Object.freeze({
   ACCESS_TOKEN_TTL_SECONDS: '14400',
 });
 
-/** `backendEntry`: the backends' main module (default: the working tree's build, backend/dist/main.js). */
+/**
+ * `backendEntry`: the backends' main module (default: the working tree's build, backend/dist/main.js).
+ * @param {{ dataDir: string, ports: object, env?: Record<string, string>, log?: (line: string) => void, owner?: string, backendEntry?: string }} opts
+ */
 export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench', backendEntry }) {
   return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...env }, log, ...(backendEntry ? { backendEntry } : {}) });
 }

@@ -49,6 +49,7 @@ export function redisCommand(redisUrl, args, timeoutMs = 5_000) {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
     let buf = Buffer.alloc(0);
+    /** @param {Error | null} err @param {unknown} [value] */
     const done = (err, value) => {
       sock.destroy();
       if (err) reject(err);
@@ -88,6 +89,7 @@ export async function redisCommandCounts(redisUrl) {
 }
 
 /** b - a per key (keys only in b count from 0); null when either side is unknown. */
+/** @param {any} a @param {any} b @param {(key: string) => boolean} [skip] */
 function diffCounts(a, b, skip = () => false) {
   if (!a || !b) return null;
   const out = {};

@@ -32,5 +32,5 @@ export async function startFerretOnSqlite({ port, dataDir }) {
       await sleep(100);
     }
   }
-  return { url, pid: child.pid, stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))) };
+  return { url, pid: child.pid, stop: () => new Promise((/** @type {(value?: unknown) => void} */ resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))) };
 }

@@ -22,7 +22,7 @@ export function reexecWithMoreFiles(scriptUrl) {
     stdio: 'inherit',
     env: { ...process.env, BENCH_FILES_RAISED: '1' },
   });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, sig) => process.exit(code ?? (sig ? 1 : 0)));
   return true;
 }

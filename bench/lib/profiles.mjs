@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 export function inspectorUrl(logFile) {
   const matches = [...readFileSync(logFile, 'utf8').matchAll(/Debugger listening on (ws:\/\/\S+)/g)];
   if (!matches.length) throw new Error(`no inspector URL in ${logFile}`);
-  return matches.at(-1)[1];
+  return /** @type {string} */ (matches[matches.length - 1]?.[1]);
 }
 
 /** A minimal Chrome DevTools Protocol client: `send(method, params)`, events by name. */
@@ -22,7 +22,8 @@ export async function connectInspector(url) {
   const pending = new Map();
   const listeners = new Map();
   ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
+    const frame = /** @type {Buffer} */ (data); // ws hands text frames over as one Buffer
+    const msg = JSON.parse(frame.toString());
     if (msg.id !== undefined) {
       const p = pending.get(msg.id);
       pending.delete(msg.id);
@@ -128,6 +129,7 @@ export function summarizeCpuProfile(profile, { top = 15 } = {}) {
 
 /** One summary over several profiles of the same window (e.g. the three backends). */
 export function summarizeCpuProfiles(profiles, opts) {
+  /** @type {{ nodes: any[], samples: number[], timeDeltas: number[] }} */
   const merged = { nodes: [], samples: [], timeDeltas: [] };
   let offset = 0;
   for (const p of profiles) {

@@ -141,7 +141,7 @@ export function evaluateTargets(raw) {
       value: fan
         ? `${fmtInt(fan.sockets)} sockets at ${fan.ratePerSec}/s: p99 ${fmt(fan.latencyMs.p99)} ms, lost ${fan.deliveries.lost}, duplicated ${fan.deliveries.duplicated}, ${fmtInt(fan.writes.errorCount)} of ${fmtInt(fan.writes.offered)} writes failed`
         : notRun('fan-out'),
-      met: fan ? (big ? v.met : fan.writes.acked ? null : false) : ran('fanout') ? false : null,
+      met: fan ? (big ? v?.met : fan.writes.acked ? null : false) : ran('fanout') ? false : null,
       ran: ran('fanout'),
     });
   }
@@ -157,7 +157,7 @@ export function evaluateTargets(raw) {
       value: ladder
         ? `${held ? `${held}/s` : 'none'} (${ladder.steps.map((s) => (s.skipped ? `${s.ratePerSec}/s not run` : `${s.ratePerSec}/s p99 ${fmt(s.latencyMs.p99, 0)} ms`)).join(', ')})`
         : notRun('ladder'),
-      met: ladder ? (!did ? false : full && ladder.sockets >= 3000 ? held >= TARGETS.ladderMinRate : null) : ran('ladder') ? false : null,
+      met: ladder ? (!did ? false : full && ladder.sockets >= 3000 ? (held ?? 0) >= TARGETS.ladderMinRate : null) : ran('ladder') ? false : null,
       ran: ran('ladder'),
     });
   }
@@ -277,7 +277,7 @@ export function evaluateTargets(raw) {
       value: idle
         ? `${fmtInt(idle.sockets)} sockets${r.idleLimit ? ` (${fmtInt(r.idleLimit.wanted)} do not fit the open-files limit of ${fmtInt(r.idleLimit.openFilesLimit)})` : ''}: idle CPU ${fmt(idleCpu(idle), 1)}% of a core, ${fmt(idle.rssPerSocketBytes / KB)} KB per socket, all back after ${idle.restart?.allReconnectedMs ? `${fmt(idle.restart.allReconnectedMs / 1000)} s` : 'never (within the limit)'}`
         : notRun('idle'),
-      met: idle ? (!idle.sockets ? false : idle.sockets >= 9_000 ? v.met : null) : ran('idle') ? false : null,
+      met: idle ? (!idle.sockets ? false : idle.sockets >= 9_000 ? v?.met : null) : ran('idle') ? false : null,
       ran: ran('idle'),
     });
   }
@@ -493,6 +493,7 @@ export function renderTables(raw) {
       ['list', 'list page'],
       ['sync', 'sync'],
     ];
+    /** @type {[string, (o: any) => string][]} */
     const measures = [
       ['backend CPU ms', (o) => ms(o?.cpuMs.backends)],
       ['store CPU ms', (o) => ms(o?.cpuMs.store)],

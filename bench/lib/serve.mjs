@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export function serve(handlers) {
   if (!process.send) throw new Error('a bench worker must be started by bench/lib/workers.mjs');
+  const send = process.send.bind(process);
   const all = { ping: () => ({ pid: process.pid }), ...handlers };
-  process.on('message', async ({ id, cmd, args }) => {
+  const answer = async ({ id, cmd, args }) => {
     if (cmd === 'exit') {
       await handlers.exit?.();
       process.exit(0);
@@ -13,11 +14,12 @@ export function serve(handlers) {
     try {
       if (!handler) throw new Error(`unknown command ${cmd}`);
       const result = await handler(args);
-      process.send({ id, result });
+      send({ id, result });
     } catch (error) {
-      process.send({ id, error: error instanceof Error ? error.message : String(error) });
+      send({ id, error: error instanceof Error ? error.message : String(error) });
     }
-  });
+  };
+  process.on('message', (/** @type {any} */ message) => void answer(message));
   // The parent going away ends the worker: no orphaned load generators.
   process.on('disconnect', () => process.exit(0));
 }

@@ -27,7 +27,7 @@ export async function startWorker(name, opts = {}) {
   let nextId = 1;
   let exited = null;
 
-  child.on('message', (msg) => {
+  child.on('message', (/** @type {any} */ msg) => {
     if (msg?.type === 'event') {
       for (const fn of listeners) fn(msg.event, msg.data);
       return;

@@ -11,6 +11,7 @@ import { markdownTable } from '../lib/stats.mjs';
 const seconds = Number(process.argv[2] ?? 3);
 const secret = randomBytes(48).toString('base64url');
 const key = createSecretKey(Buffer.from(secret, 'utf8'));
+/** @type {import('jsonwebtoken').VerifyOptions & { complete: true }} */
 const options = { algorithms: ['HS256'], issuer: 'cobalt', audience: 'cobalt-api', complete: true };
 const token = jwt.sign({ sid: 'session' }, key, { algorithm: 'HS256', expiresIn: 900, issuer: 'cobalt', audience: 'cobalt-api', subject: 'user', header: { alg: 'HS256', typ: 'at+jwt' } });
 
@@ -31,6 +32,7 @@ function rate(fn) {
 }
 
 // Interleaved twice, so a drift in the machine's load weighs on both alike.
+/** @type {Record<string, number[]>} */
 const runs = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let round = 0; round < 2; round++) for (const [name, fn] of Object.entries(variants)) runs[name].push(rate(fn));
 const rows = Object.entries(runs).map(([name, r]) => {

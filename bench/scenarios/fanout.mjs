@@ -20,7 +20,7 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
     label,
     receiverWorker: 'socket-client',
     /** Device d of user u sits on instance (u + d) mod N, so each user's devices span the instances. */
-    device(account, d) {
+    device: (account, d) => {
       const target = instances[(account.user + d) % instances.length];
       return { user: account.user, device: d, session: account.sessions[d % account.sessions.length], want: target.name, cookie: target.cookie };
     },
@@ -73,7 +73,9 @@ export function natsTransport(peer) {
 /** Connects every device of `accounts` through `transport` in `workers` processes (user u in worker u mod W). */
 export async function connectDevices(transport, accounts, { devicesPerUser, workers, reconnection = false, concurrency = 20 }) {
   const receivers = await startWorkers(transport.receiverWorker, workers, { file: transport.receiverFile });
+  /** @type {any[][]} */
   const usersByWorker = receivers.map(() => []);
+  /** @type {any[][]} */
   const devicesByWorker = receivers.map(() => []);
   accounts.forEach((a, i) => {
     const k = i % workers;
@@ -169,6 +171,7 @@ export function accountDeliveries(writes, reports) {
  * the window's cost is read on the servers (CPU per process, store and Redis commands). Resolves
  * with the numbers of this window alone.
  */
+/** @param {{ hooks?: { beforeWrites?: () => unknown, afterWrites?: () => unknown }, [key: string]: any }} opts */
 export async function writePhase({ name, transport, receivers, usersByWorker, accounts, connected, devicesPerUser, rate, durationMs, hooks = {}, log }) {
   const run = randomBytes(4).toString('hex');
   await Promise.all(receivers.map((w) => w.call('begin', { run })));
@@ -202,6 +205,7 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   for (const rep of reports) for (const [ch, list] of Object.entries(rep.sentAt)) list.forEach((t, i) => sends.push([t, rep.latencies[ch][i]]));
   const firstSend = sends.reduce((a, [t]) => Math.min(a, t), Infinity);
   const sliceUs = (durationMs * 1000) / 6;
+  /** @type {number[][]} */
   const slices = Array.from({ length: 6 }, () => []);
   for (const [t, lat] of sends) slices[Math.min(5, Math.max(0, Math.floor((t - firstSend) / sliceUs)))].push(lat);
   const errors = {};
@@ -243,7 +247,7 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
 /**
  * Runs one fan-out scenario end to end and resolves with its numbers.
  * @param {{ name: string, transport: object, accounts: object[], devicesPerUser: number, rate: number,
- *   durationMs: number, workers: number, hooks?: { beforeWrites?: Function, afterWrites?: Function },
+ *   durationMs: number, workers: number, hooks?: { beforeWrites?: () => unknown, afterWrites?: () => unknown },
  *   log: (line: string) => void }} opts
  */
 export async function runFanout({ name, transport, accounts, devicesPerUser, rate, durationMs, workers, hooks = {}, log }) {
@@ -280,6 +284,7 @@ export function saturation(step, { p99Ms = Number(process.env.BENCH_LADDER_STOP_
 export async function runLadder({ name, transport, accounts, devicesPerUser, workers, steps, stepMs, between, log }) {
   log(`ladder ${name} (${transport.label}): connecting ${accounts.length * devicesPerUser} sockets once, then ${steps.join(', ')} writes/s for ${stepMs / 1000} s each`);
   const { receivers, usersByWorker, connect } = await connectDevices(transport, accounts, { devicesPerUser, workers });
+  /** @type {{ steps: object[], [key: string]: unknown }} */
   const out = { name, peer: transport.kind, server: transport.label, sockets: connect.connected, users: accounts.length, devicesPerUser, stepS: stepMs / 1000, connect, steps: [] };
   try {
     log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);

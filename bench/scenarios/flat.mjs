@@ -34,7 +34,7 @@ async function quiet(cluster, { maxMs = 20_000 } = {}) {
 }
 
 /**
- * @param {{ cluster: object, label: string, sizes: number[], k: number, seedConcurrency?: number, log: Function }} opts
+ * @param {{ cluster: object, label: string, sizes: number[], k: number, seedConcurrency?: number, seedBudgetS?: number, log: Function }} opts
  *   sizes: todos of each user before the measurement (one user per size); k: operations per kind
  *   (the writes: half without a key, half with one); seedBudgetS: time to seed each user within (a
  *   user not seeded in full within it is measured with what it has, and says so).
@@ -44,6 +44,7 @@ export async function runFlat({ cluster, label, sizes, k, seedConcurrency = 8, s
   log(`flat: ${sizes.length} users with ${sizes.join(', ')} todos; ${k} writes (half keyed), ${k} list pages and ${k} syncs each, one at a time, direct to backend-1`);
   const made = await createAccounts(cluster.urls.public, { users: sizes.length, devices: 1, label });
   const worker = await startWorker('flat-client');
+  /** @type {any[]} each user's numbers, filled in as the scenario goes */
   const users = [];
   let idle = null;
   try {

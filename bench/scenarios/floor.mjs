@@ -49,7 +49,7 @@ function ferretPostgres(mongoPid) {
  */
 async function ginTwins(pg, schema) {
   const sql = ginTwinsSql(`n.nspname = '${schema}'`);
-  const psql = (args) => execFileAsync(join(findPostgresBin(), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
+  const psql = (args) => execFileAsync(join(/** @type {string} */ (findPostgresBin()), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
   await psql(['-c', sql]);
   const { stdout } = await psql(['-tAc', `SELECT count(*) FROM pg_indexes WHERE schemaname = '${schema}' AND indexdef LIKE '%USING gin%'`]);
   return Number(stdout.trim());
@@ -58,7 +58,7 @@ async function ginTwins(pg, schema) {
 /** ANALYZE of every table in `schema`. */
 async function analyze(pg, schema) {
   const sql = `DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' LOOP EXECUTE format('ANALYZE %I.%I', '${schema}', r.tablename); END LOOP; END $$;`;
-  await execFileAsync(join(findPostgresBin(), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, '-c', sql], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
+  await execFileAsync(join(/** @type {string} */ (findPostgresBin()), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, '-c', sql], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
 }
 
 const entryOf = (userId, seq, todoId, pos, at) => ({ _id: `${userId}:${seq}`, userId, seq, todoId, kind: 'created', key: `~${seq}`, title: `todo ${pos}`, pos, at, hour: Math.floor(at.getTime() / 3_600_000) });
@@ -125,7 +125,7 @@ async function measure(pids, n, op) {
   }
   const after = { ferret: processTree(pids.mongo), pg: pids.store ? processTree(pids.store) : null };
   const ferretMs = (1000 * (after.ferret.cpuSeconds - before.ferret.cpuSeconds)) / n;
-  const pgMs = before.pg ? (1000 * (after.pg.cpuSeconds - before.pg.cpuSeconds)) / n : 0;
+  const pgMs = before.pg && after.pg ? (1000 * (after.pg.cpuSeconds - before.pg.cpuSeconds)) / n : 0;
   return { n, ferretMs, pgMs, totalMs: ferretMs + pgMs, wallMs: summarize(ms) };
 }
 

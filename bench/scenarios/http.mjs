@@ -62,6 +62,8 @@ function combine(runs, route) {
  * Each endpoint is measured Caddy, direct, direct, Caddy (ABBA, about `halfS` seconds each) so a
  * drift in machine load during the run weighs on both sides alike. `meter(pids)`, when given, opens a
  * measured window around each run (lib/counters.mjs openWindow) and resolves with its `close()`.
+ * @param {{ targets: { caddy: string, direct: string }, reader: string, writers: string[], connections?: number, halfS?: number, warmupS?: number, amount?: number,
+ *   meter?: (pids: any) => Promise<any>, log: (line: string) => void }} opts
  */
 export async function runHttp({ targets, reader, writers, connections = 10, halfS = 5, warmupS = 2, amount, meter, log }) {
   const worker = await startWorker('http-load');

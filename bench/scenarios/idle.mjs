@@ -112,7 +112,7 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       otherLoadPercent: load.othersPercent,
       idleCpuPercentOtherServices: Object.fromEntries(Object.entries(othersCpu).filter(([k]) => !k.startsWith('backend-')).map(([k, s]) => [k, (100 * s) / (idleMs / 1000)])),
     };
-    log(`  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${(result.rssPerSocketBytes / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`);
+    log(`  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`);
 
     // Restart one server; time until every socket is connected again.
     const watcher = watchCounts(receivers);
@@ -121,7 +121,7 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     let minConnected = n;
     let allBackMs = null;
     const t0 = performance.now();
-    const back = new Promise((resolve) => {
+    const back = new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
       watcher.onTotal((total) => {
         if (total < n) dropped = true;
         minConnected = Math.min(minConnected, total);

@@ -6,6 +6,7 @@ import { pool, serve } from '../lib/serve.mjs';
 
 let socket = null;
 
+/** @param {string} baseUrl @param {string} token @param {string} method @param {string} path @param {{ body?: unknown, key?: string, timeoutMs?: number }} [opts] @returns {Promise<{ status: number, json?: any }>} */
 async function request(baseUrl, token, method, path, { body, key, timeoutMs = 30_000 } = {}) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
@@ -65,7 +66,7 @@ serve({
         return;
       }
       for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await request(baseUrl, token, 'POST', '/api/todos', { body: { title: `flat seed ${i}` } }).catch(() => ({ status: 0 }));
+        const r = await request(baseUrl, token, 'POST', '/api/todos', { body: { title: `flat seed ${i}` } }).catch(() => ({ status: 0, json: undefined }));
         if (r.status === 201) {
           ids[i] = r.json.id;
           return;

@@ -13,6 +13,7 @@ const conns = [];
 
 /** One NATS-over-WebSocket connection subscribed to `subject`; reconnects (1-5 s backoff, jitter) when asked to. */
 function natsConnection(url, { subject, token, reconnection, onMessage }) {
+  /** @type {{ connected: boolean, drops: number, closed: boolean, ws: WebSocket | null }} */
   const state = { connected: false, drops: 0, closed: false, ws: null };
   let buffer = '';
   let ready;
@@ -23,7 +24,8 @@ function natsConnection(url, { subject, token, reconnection, onMessage }) {
     const ws = new WebSocket(url);
     state.ws = ws;
     ws.on('message', (data) => {
-      buffer += data.toString('latin1');
+      const frame = /** @type {Buffer} */ (data); // ws hands every frame over as one Buffer
+      buffer += frame.toString('latin1');
       for (;;) {
         const eol = buffer.indexOf('\r\n');
         if (eol < 0) return;
@@ -82,6 +84,7 @@ serve({
     let failed = 0;
     await pool(devices, concurrency, async (d) => {
       const t0 = nowUs();
+      /** @type {{ user: string, device: string, instance: string, drops: number, receipts: Map<string, unknown>, nats: ReturnType<typeof natsConnection> | null }} */
       const conn = { user: d.user, device: d.device, instance: 'nats', drops: 0, receipts: new Map(), nats: null };
       conn.nats = natsConnection(url, { subject: `u.${d.user}`, token, reconnection, onMessage: (payload) => log.record(conn, payload) });
       try {

@@ -147,6 +147,7 @@ serve({
     if (!writers.length) return { acked, errors, ackMs, worstLagMs: 0, sent: 0 };
     /** Writes waiting for their answer, by clientMutationId. */
     const waiting = new Map();
+    /** @type {(value?: unknown) => void} */
     let allAnswered = () => undefined;
     const answered = (id) => {
       waiting.delete(id);

@@ -1,6 +1,6 @@
 import { socketDirFor, psql } from './postgres.mjs';
 
-/**
+/*
  * FerretDB v1 pushes an equality filter down to PostgreSQL as `_jsonb->'field' @> value`, which
  * the B-tree indexes it creates for each MongoDB index cannot serve: every query scans its whole
  * table. Each such index gets a GIN twin over the same fields, which serves `@>`, so a lookup reads

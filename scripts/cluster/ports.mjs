@@ -58,7 +58,7 @@ export function resolvePorts({ portOffset = 0, ports = {} } = {}, env = process.
 function portFree(port, host) {
   return new Promise((res) => {
     const srv = net.createServer();
-    srv.once('error', (err) => res(err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL'));
+    srv.once('error', (/** @type {NodeJS.ErrnoException} */ err) => res(err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL'));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => res(true)));
   });
 }
@@ -76,6 +76,7 @@ async function nextFreePort(port, ports) {
  * COBALT_PROMETHEUS_PORT) and is taken (Debian's prometheus package runs a server on 9090), the
  * cluster's Prometheus moves to the next free port and says so. Resolves with the ports to use.
  */
+/** @param {any} ports @param {{ withBackends: boolean, chosen?: { prometheus?: number }, env?: NodeJS.ProcessEnv, log: (line: string) => void }} opts */
 export async function claimPorts(ports, { withBackends, chosen = {}, env = process.env, log }) {
   const out = { ...ports };
   const prometheusChosen = chosen.prometheus !== undefined || Boolean(env[PORT_ENV.prometheus]);

@@ -16,7 +16,7 @@ export const DB_USER = 'cobalt';
 
 /** Runs psql as DB_USER against `database` on a server (`host`: 127.0.0.1 or its socket dir). */
 export function psql({ host, port, database, timeout = 5_000 }, args) {
-  const bin = findPostgresBin();
+  const bin = /** @type {string} */ (findPostgresBin());
   return execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', host, '-p', String(port), '-U', DB_USER, '-d', database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout });
 }
 

@@ -14,6 +14,7 @@ export function httpStatus(url, timeoutMs = 1500) {
 }
 
 /** Connect, optionally send `payload`, resolve true when `accept(buffer)` says so (false on error/timeout). */
+/** @param {number} port @param {string | Buffer | undefined} payload @param {(received: Buffer) => boolean} [accept] @param {number} [timeoutMs] */
 function tcpProbe(port, payload, accept = () => true, timeoutMs = 1500) {
   return new Promise((res) => {
     let buf = Buffer.alloc(0);

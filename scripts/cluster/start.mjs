@@ -66,10 +66,10 @@ function clusterUrls(ports, withBackends) {
  * @param {AbortSignal} [opts.signal]        abort a start in progress
  * @param {(line: string) => void} [opts.log]
  * @param {(svc: {name: string}, how: string) => void} [opts.onExit]  a service died after start
- * @returns {Promise<{ urls: object, ports: object, dataDir: string, backendEnv: object, services: () => object[],
- *   kill: (name: string, signal?: string) => Promise<object>, start: (name: string) => Promise<object>,
- *   restart: (name: string, opts?: { signal?: string }) => Promise<object>, stop: () => Promise<void> }>}
- *   `kill` stops one service (default: its usual stop signal; e.g. 'SIGKILL' for a crash) and
+ * @param {string} [opts.owner]              who started it, recorded in cluster.json (default 'library')
+ *
+ * Resolves with the cluster: its urls, ports, dataDir, backendEnv, services() and kill, start,
+ * restart and stop (its type is inferred from the code below). `kill` stops one service (default: its usual stop signal; e.g. 'SIGKILL' for a crash) and
  *   resolves once it has exited; `start` starts it again as at cluster start and resolves once it
  *   is ready; `restart` does both. Services: caddy, prometheus, backend-N, postgres, redis, mongo.
  */
@@ -129,7 +129,7 @@ export async function startCluster(opts = {}) {
     services: () => [...sup.services.values()].map(({ name, pid, logFile, exit, deliberate }) => ({ name, pid, logFile, exit, deliberate: deliberate === true })),
     kill: (name, sig) => sup.kill(name, sig),
     start: (name) => sup.relaunch(name),
-    restart: async (name, { signal: sig } = {}) => {
+    restart: async (name, /** @type {{ signal?: string }} */ { signal: sig } = {}) => {
       const stopped = await sup.kill(name, sig);
       const relaunched = await sup.relaunch(name);
       return { ...stopped, pid: relaunched.pid, stoppedPid: stopped.pid, readyInMs: relaunched.readyInMs };

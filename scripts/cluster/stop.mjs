@@ -10,6 +10,7 @@ import { kindOf, STOP_WAVES, stopProcess } from './supervisor.mjs';
  * Stop a cluster started by another process, from `<dataDir>/cluster.json`. A `start` still in the
  * foreground is asked to stop (SIGTERM) and does it in order; whatever is left, or everything when
  * that process is gone, is stopped here directly, in the same order and manner.
+ * @param {{ dataDir?: string, root?: string, log?: (line: string) => void }} [opts]
  */
 export async function stopCluster({ dataDir: dir, root = ROOT, log = console.log } = {}) {
   const dataDir = resolveDataDir(dir, root);

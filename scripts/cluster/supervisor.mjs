@@ -79,6 +79,7 @@ export class Supervisor {
   }
 
   /** `oneShot`: a tool expected to exit (its exit is not a failure). */
+  /** @param {string} name @param {string} cmd @param {string[]} args @param {{ env?: NodeJS.ProcessEnv, cwd?: string, uid?: number, gid?: number, oneShot?: boolean }} [opts] */
   spawn(name, cmd, args, { env = process.env, cwd = this.dataDir, uid, gid, oneShot = false } = {}) {
     if (this.stopping) throw new Error(`not starting ${name}: the cluster is stopping`);
     const logFile = join(this.dataDir, 'logs', `${name}.log`);
@@ -91,7 +92,8 @@ export class Supervisor {
     } finally {
       closeSync(fd);
     }
-    const svc = { name, kind: kindOf(name), pid: child.pid, child, logFile, exit: null, oneShot };
+    const exit = /** @type {{ code: number | null, signal: string | null, error?: string } | null} */ (null);
+    const svc = { name, kind: kindOf(name), pid: child.pid, child, logFile, exit, oneShot };
     this.services.set(name, svc);
     child.on('error', (err) => {
       svc.exit ??= { code: null, signal: null, error: err.message };
@@ -133,6 +135,7 @@ export class Supervisor {
   }
 
   /** Poll `check` until it returns true; fail early if any service died or `signal` aborted. */
+  /** @param {string} what @param {() => Promise<boolean> | boolean} check @param {{ timeoutMs?: number, svc?: { name: string, exit: object | null, oneShot?: boolean, logFile: string }, abort?: AbortSignal }} [opts] */
   async waitFor(what, check, { timeoutMs = 30_000, svc, abort } = {}) {
     const until = Date.now() + timeoutMs;
     for (;;) {

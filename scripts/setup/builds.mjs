@@ -60,7 +60,11 @@ export function installNpmDependencies({ root, dry, step, actions }) {
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root });
 }
 
-/** The builds, in dependency order: each with the inputs that make it out of date and its key output. */
+/**
+ * The builds, in dependency order: each with the inputs that make it out of date and its key output.
+ * @param {string} root
+ * @returns {{ name: string, when?: () => true | string, inputs: string[], output: string, cmd: [string, string[]] }[]}
+ */
 function buildSteps(root) {
   const lockInput = join(root, 'package-lock.json');
   const base = join(root, 'tsconfig.base.json');

@@ -48,8 +48,8 @@ export function spawnCobalt(args: string[], env: Record<string, string> = {}): R
   const waiters = new Set<() => void>();
   let partial = '';
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (chunk: Buffer) => {
     const at = Date.now();
     const parts = (partial + chunk.toString()).split('\n');
     partial = parts.pop() ?? '';

@@ -160,7 +160,7 @@ describe('refresh-token races through Caddy', () => {
       const answers = await race(api, token, round);
       for (const r of answers) instances.add(r.headers.get('x-instance-id') ?? 'none');
       const winners = answers.filter((r) => r.status === 200);
-      expect(winners, `race ${round}: ${answers.map((r) => r.status)}`).toHaveLength(1);
+      expect(winners, `race ${round}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
       // A contender the limit refused (429) never reached the token.
       for (const loser of answers.filter((r) => r.status !== 200)) expect([401, 429]).toContain(loser.status);
       token = winners[0]!.body.refreshToken;

@@ -16,7 +16,7 @@ import {
   waitForTodos,
   type ShownTodo,
 } from './support/app';
-import { launchBrowser, newDevice, newTab, step, waitUntil, type Device } from './support/browser';
+import { launchBrowser, newDevice, newTab, step, waitUntil } from './support/browser';
 
 const LIVE_MS = 1_000;
 const latencies: string[] = [];

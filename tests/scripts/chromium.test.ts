@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { findChromium } from '../../scripts/lib/executables.mjs';
-// @ts-expect-error plain ESM script without types
 import { chromiumPackage } from '../../scripts/setup/system-packages.mjs';
 import { fakeProgram, repoModule, runModule, scratch } from './support.js';
 

@@ -4,9 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { isAlive } from '../../scripts/lib/processes.mjs';
-// @ts-expect-error plain ESM script without types
 import { setup } from '../../scripts/setup/install.mjs';
 import { ROOT } from './support.js';
 
@@ -65,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Should a test have failed half-way: nothing of this file's cluster stays up.
-  const { stopCluster } = await import('../../scripts/cluster/stop.mjs' as string);
+  const { stopCluster } = await import('../../scripts/cluster/stop.mjs');
   await stopCluster({ dataDir, log: () => undefined });
 });
 

@@ -147,7 +147,7 @@ export function promqlNames(expr: string): { metrics: Set<string>; labels: Set<s
   for (const m of rest.matchAll(/[A-Za-z_:][\w:]*(?=\s*(\()?)/g)) {
     const name = m[0];
     if (m[1] || PROMQL_KEYWORDS.has(name.toLowerCase())) continue; // a function call or keyword
-    const before = rest[m.index! - 1];
+    const before = rest[m.index - 1];
     if (before && /[\w.]/.test(before)) continue; // the unit of a number or duration (5m, 1e3)
     metrics.add(name);
   }

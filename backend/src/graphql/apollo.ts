@@ -3,7 +3,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ERROR_CODES, type ErrorCode } from '@cobalt/contract';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import { identify } from '../http/authenticate.js';
 import type { RateLimiter } from '../lib/rate-limit.js';
@@ -65,8 +65,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
 
 /** An operation's first root field: what metrics are labelled by (bounded by the schema), never the client-chosen operation name. */
 export function rootFieldOf(operation: OperationDefinitionNode | null | undefined): string {
-  const field = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
-  return field?.kind === 'Field' ? field.name.value : 'unknown';
+  const field = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  return field?.kind === Kind.FIELD ? field.name.value : 'unknown';
 }
 
 function metricsPlugin(metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
@@ -122,7 +122,7 @@ const subscriptionsOverWebSocketPlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ operation }) {
-        if (operation?.operation !== 'subscription') return;
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return;
         throw new GraphQLError('Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)', {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
         });

@@ -1,7 +1,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { NoSchemaIntrospectionCustomRule, type DocumentNode, type ValidationRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
 import type { Metrics } from '../lib/metrics.js';
 import type { GraphQLContext } from './context.js';
 
@@ -30,9 +30,9 @@ export function createOperationLimits(deps: { metrics: Pick<Metrics, 'securityEv
     /** Apollo's own plugins of graphql-armor (the field-suggestion mask). */
     apolloPlugins: armor.plugins as ApolloServerPlugin<GraphQLContext>[],
     /** Rules for Apollo, which adds its own introspection rule. */
-    apolloValidationRules: armor.validationRules as ValidationRule[],
+    apolloValidationRules: armor.validationRules,
     /** Rules for operations Apollo does not run (graphql-ws). */
-    validationRules: [...(armor.validationRules as ValidationRule[]), ...(deps.introspection ? [] : [NoSchemaIntrospectionCustomRule])],
+    validationRules: [...armor.validationRules, ...(deps.introspection ? [] : [NoSchemaIntrospectionCustomRule])],
     /** In production "Did you mean …" suggestions are masked, as Apollo's plugin does. */
     maskSuggestions: (message: string) => (deps.isProduction ? message.replace(/Did you mean ".+"\?/g, '[Suggestion hidden]').trim() : message),
   };

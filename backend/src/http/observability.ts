@@ -31,7 +31,8 @@ export const requestMetrics =
   (req, res, next) => {
     const stopTimer = metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path.startsWith('/graphql') ? '/graphql' : 'unmatched';
+      const routePath = (req.route as { path?: string | RegExp } | undefined)?.path;
+      const route = routePath ? `${req.baseUrl}${String(routePath)}` : req.path.startsWith('/graphql') ? '/graphql' : 'unmatched';
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       const seconds = stopTimer(labels);
       if (route.startsWith('/health') || route === '/metrics') return;

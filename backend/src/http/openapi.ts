@@ -80,8 +80,8 @@ export function buildOpenApiDocument(routes: OpenApiPaths): Record<string, unkno
     if (!id) return jsonSchema(schema, io, schemas);
     // zod lists a schema with an id among its definitions and refers to it from the root.
     const { id: _id, ...definition } = jsonSchema(schema, io, schemas);
-    if (definition.$ref !== `#/components/schemas/${id as string}`) schemas[id as string] = definition;
-    return { $ref: `#/components/schemas/${id as string}` };
+    if (definition.$ref !== `#/components/schemas/${id}`) schemas[id] = definition;
+    return { $ref: `#/components/schemas/${id}` };
   };
   const errorRef = named(errorBody, 'output');
   const paths: Record<string, Record<string, unknown>> = {};

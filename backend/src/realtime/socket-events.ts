@@ -33,6 +33,7 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
         metrics.socketEvents.inc({ event, outcome: 'no_ack' });
         return;
       }
+      const answer = ack as (body: unknown) => void;
       const { identity } = socket.data;
       inFlight.started();
       void runWithContext({ requestId: randomUUID(), userId: identity.userId, sessionId: identity.sessionId }, async () => {
@@ -41,12 +42,12 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
           await limiter.consume(`user:${identity.userId}`);
           const data = await handler(identity, payload);
           metrics.socketEvents.inc({ event, outcome: 'ok' });
-          ack({ data });
+          answer({ data });
         } catch (error) {
           const appError = toAppError(error);
           logUnexpected(appError, { event });
           metrics.socketEvents.inc({ event, outcome: appError.code });
-          ack({ error: toErrorBody(appError) });
+          answer({ error: toErrorBody(appError) });
         } finally {
           inFlight.finished();
         }
@@ -66,7 +67,7 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
      */
     answerUnknown(socket: CobaltSocket): void {
       socket.onAny((event: unknown, ...args: unknown[]) => {
-        if (typeof event !== 'string' || socket.listenerCount(event as keyof ClientToServerEvents) > 0) return;
+        if (typeof event !== 'string' || socket.listenerCount(event) > 0) return;
         const name = event.slice(0, 100);
         listener(socket, 'unknown', async () => {
           throw new AppError('NOT_FOUND', `Unknown event "${name}"`);

@@ -43,7 +43,7 @@ describe('refresh-token rotation and registration races', () => {
       // Races run from all at once to 20 ms apart: later contenders arrive after the winner has committed.
       const answers = await staggered(3, race % 21, (i) => refresh(apis[(race + i) % 2]!, token));
       const winners = answers.filter((r) => r.status === 200);
-      expect(winners, `race ${race}: ${answers.map((r) => r.status)}`).toHaveLength(1);
+      expect(winners, `race ${race}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
       for (const loser of answers.filter((r) => r.status !== 200)) {
         expect(loser.status).toBe(401);
         expect(loser.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'Invalid refresh token' });

@@ -3,7 +3,7 @@ import { logger } from '../../src/lib/logger.js';
 import { ownClientAddress } from '../support/client-address.js';
 import { apiClient, registerUser, uniqueEmail, type ApiClient, type ApiResponse, type TestUser } from '../support/http.js';
 import { emitRawWithAck, nestedJson } from '../support/raw-socket.js';
-import { connectSocket, sleep, type RecordingSocket } from '../support/sockets.js';
+import { connectSocket, sleep } from '../support/sockets.js';
 import { openStoreProbe, type StoreProbe, type StoredState } from '../support/stored-state.js';
 import { startTestServer, type RunningServer } from '../support/test-server.js';
 

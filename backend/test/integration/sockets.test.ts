@@ -215,10 +215,13 @@ function upgradeStatus(baseUrl: string, path: string, origin: string): Promise<{
     const req = request(new URL(path, baseUrl), {
       headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'graphql-transport-ws', Origin: origin },
     });
-    req.on('response', async (res) => {
-      let text = '';
-      for await (const chunk of res) text += chunk;
-      resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+    req.on('response', (res) => {
+      const read = async () => {
+        let text = '';
+        for await (const chunk of res) text += chunk;
+        return text;
+      };
+      read().then((text) => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }), reject);
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();

@@ -48,7 +48,7 @@ export function connectLive(httpUrl: string, connectionParams: Record<string, un
       onNonLazyError: () => undefined,
       on: {
         connected: (socket, payload) => {
-          const ack = (payload ?? {}) as Record<string, unknown>;
+          const ack = payload ?? {};
           resolve({
             client,
             instance: String(ack.instance),

@@ -99,7 +99,7 @@ export function expectConnectRefused(baseUrl: string, auth: Record<string, unkno
     socket.on('connect_error', (error) => {
       clearTimeout(timer);
       socket.close();
-      resolve(error as Error & { data?: any });
+      resolve(error);
     });
   });
 }

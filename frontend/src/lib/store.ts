@@ -5,8 +5,9 @@ import { useSyncExternalStore } from 'react';
  * the hard part; this is the few lines around it, so no state library is needed.
  */
 export interface ReadableStore<T> {
-  getSnapshot(): T;
-  subscribe(listener: () => void): () => void;
+  // Properties, not methods: useSyncExternalStore calls them detached from the store.
+  getSnapshot: () => T;
+  subscribe: (listener: () => void) => () => void;
 }
 
 export interface WritableStore<T> extends ReadableStore<T> {
@@ -36,6 +37,6 @@ export function useStore<T>(store: ReadableStore<T>): T {
 }
 
 /** An SDK observable (`get` + `subscribe`) as React state. */
-export function useObservable<T>(observable: { get(): T; subscribe(listener: () => void): () => void }): T {
+export function useObservable<T>(observable: { get: () => T; subscribe: (listener: () => void) => () => void }): T {
   return useSyncExternalStore(observable.subscribe, observable.get, observable.get);
 }

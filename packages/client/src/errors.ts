@@ -50,7 +50,9 @@ export class CobaltError extends Error {
   get fieldProblems(): { path: string; message: string }[] {
     const { details } = this.options;
     if (!Array.isArray(details)) return [];
-    return details.filter((d): d is { path: string; message: string } => typeof d === 'object' && d !== null && typeof d.path === 'string' && typeof d.message === 'string');
+    return (details as unknown[]).filter(
+      (d): d is { path: string; message: string } => typeof d === 'object' && d !== null && 'path' in d && typeof d.path === 'string' && 'message' in d && typeof d.message === 'string',
+    );
   }
 }
 

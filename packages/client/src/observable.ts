@@ -64,8 +64,8 @@ export class Emitter<Events extends object> {
   on<E extends keyof Events>(event: E, listener: (payload: Events[E]) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (payload: never) => void);
-    return () => set.delete(listener as (payload: never) => void);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<E extends keyof Events>(event: E, payload: Events[E]): void {

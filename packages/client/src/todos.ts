@@ -26,7 +26,7 @@ export interface TodoListState {
   pendingCount: number;
 }
 
-export const EMPTY_TODO_LIST: TodoListState = Object.freeze({ ready: false, synced: false, items: Object.freeze([]) as readonly TodoItem[], pendingCount: 0 });
+export const EMPTY_TODO_LIST: TodoListState = Object.freeze({ ready: false, synced: false, items: Object.freeze([]), pendingCount: 0 });
 
 /** What `settled` reports: the outcome, and the todo's last known title for messages. */
 export type SettledMutation = MutationOutcome & { title?: string };

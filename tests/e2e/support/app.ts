@@ -85,7 +85,7 @@ export async function shownTodos(page: Page): Promise<ShownTodo[]> {
   return page.getByTestId('todo-item').evaluateAll((items) =>
     items.map((item) => ({
       title: item.querySelector('[data-testid="todo-title"]')?.textContent ?? '',
-      completed: (item.querySelector('input[type="checkbox"]') as HTMLInputElement | null)?.checked ?? false,
+      completed: item.querySelector<HTMLInputElement>('input[type="checkbox"]')?.checked ?? false,
     })),
   );
 }

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { requireEnv } from '../../../backend/test/support/env.js';
-// @ts-expect-error plain ESM script without types
 import { CHROMIUM_NAMES, CHROMIUM_PATHS, findChromium } from '../../../scripts/lib/executables.mjs';
 
 /** Chromium from the system's packages (never a downloaded build), wherever the system has it, headless, quiet, no sandbox. */

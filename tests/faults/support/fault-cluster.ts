@@ -1,8 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-// @ts-expect-error plain ESM script without types
 import { ROOT } from '../../../scripts/lib/root.mjs';
-// @ts-expect-error plain ESM script without types
 import { startCluster } from '../../../scripts/cluster/start.mjs';
 
 /** Knobs of the suite (environment). */

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-// @ts-expect-error plain ESM script without types
 import { ROOT } from '../../../scripts/lib/root.mjs';
 import { knobs, percentile, scrapeMetrics, startFaultCluster, type FaultCluster } from './fault-cluster.js';
 import type { FailedAttempt } from './ledger.js';
@@ -242,7 +241,7 @@ export class FaultScenario {
         ),
       ...this.proxyErrorsWhileReady()
         .slice(0, 3)
-        .map((p) => `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness.filter((r) => r.at <= p.at).slice(-1).map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/'))}`),
+        .map((p) => `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness.filter((r) => r.at <= p.at).slice(-1).map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/')).join(',')}`),
       ...(this.env.crashes.length ? [`  crashed: ${this.env.crashes.join(', ')}`] : []),
     ];
     console.log([...lines, ...problems].join('\n'));

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, execute, getOperationAST, specifiedRules, subscribe, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { GraphQLError, OperationTypeNode, execute, getOperationAST, specifiedRules, subscribe, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -196,7 +196,7 @@ export function createSubscriptionServer(deps: {
       // keeps the connection trusted past the old token's expiry.
       async onPing(ctx, payload) {
         const connection = connections.get(ctx);
-        const token = tokenOf(payload as Record<string, unknown> | undefined);
+        const token = tokenOf(payload);
         if (!connection || !token) return;
         try {
           await deps.perUserLimiter.consume(`user:${connection.identity.userId}`);
@@ -229,7 +229,7 @@ export function createSubscriptionServer(deps: {
         if (errors.length) return errors.map(invalid);
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unknown or ambiguous operation name', { extensions: { code: 'VALIDATION_FAILED' } })];
-        if (operation.operation === 'subscription') {
+        if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
           const place = `${identity.sessionId}:${randomUUID()}`;
           if (!(await deps.quota.acquire(identity.userId, place))) {
             return [refusal(new AppError('RATE_LIMITED', `Too many subscriptions: a user holds at most ${deps.maxSubscriptionsPerUser} at once`))];
@@ -260,7 +260,7 @@ export function createSubscriptionServer(deps: {
         const { type, field } = rootField(args);
         if (type === 'subscription') metrics.graphqlSubscriptionEvents.inc({ root_field: field });
         if (!result.errors?.length) return;
-        return { ...result, errors: result.errors.map(format) } as never;
+        return { ...result, errors: result.errors.map(format) };
       },
       onError(_ctx, _id, _payload, errors) {
         return errors.map(format);
@@ -283,7 +283,8 @@ export function createSubscriptionServer(deps: {
   );
 
   return {
-    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    // A property, not a method: the composition root hands it to the upgrade router on its own.
+    handleUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
     /** Shutdown: every connection is closed as a restart, so clients reconnect elsewhere and resume with `since`. */

@@ -33,7 +33,7 @@ export async function connectMongo(url: string, onCommand?: (command: string, co
  * it is down, work that needs the store is refused at once instead of each request waiting out the
  * server-selection timeout in turn.
  */
-export function watchAvailability(connection: mongoose.Connection, retryMs = 500): { isUp(): boolean; stop(): void } {
+export function watchAvailability(connection: mongoose.Connection, retryMs = 500): { isUp: () => boolean; stop: () => void } {
   let up = true;
   let retry: NodeJS.Timeout | undefined;
   const client = connection.getClient();

@@ -23,7 +23,7 @@ export class MongoLogTransport extends Transport {
   override log(info: Record<string, unknown>, callback: () => void): void {
     if (info.record && this.buffer.length < this.maxBuffer) {
       const { level, message, timestamp, ...rest } = info;
-      const at = timestamp ? new Date(String(timestamp)) : new Date();
+      const at = typeof timestamp === 'string' && timestamp ? new Date(timestamp) : new Date();
       this.buffer.push({ ...rest, level, message, at, hour: hourOf(at) });
     }
     callback();

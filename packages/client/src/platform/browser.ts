@@ -6,7 +6,7 @@ import { localCoordinator, memoryStorage } from './portable.js';
 const done = <T>(request: IDBRequest<T>) =>
   new Promise<T>((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
+    request.onerror = () => reject(request.error ?? new Error('IndexedDB request failed'));
   });
 
 /**
@@ -32,7 +32,7 @@ export function indexedDbStorage(databaseName = 'cobalt', factory: IDBFactory = 
       };
       request.onerror = () => {
         opened = null;
-        reject(request.error);
+        reject(request.error ?? new Error('IndexedDB open failed'));
       };
     });
     return opened;
@@ -45,7 +45,7 @@ export function indexedDbStorage(databaseName = 'cobalt', factory: IDBFactory = 
     await new Promise<void>((resolve, reject) => {
       action(objectStore);
       transaction.oncomplete = () => resolve();
-      transaction.onerror = () => reject(transaction.error);
+      transaction.onerror = () => reject(transaction.error ?? new Error('IndexedDB transaction failed'));
       transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
     });
   };
@@ -57,7 +57,7 @@ export function indexedDbStorage(databaseName = 'cobalt', factory: IDBFactory = 
       const objectStore = await store('readonly');
       const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
       const [keys, values] = await Promise.all([done(objectStore.getAllKeys(range)), done(objectStore.getAll(range))]);
-      return keys.map((key, i): [string, T] => [String(key), values[i] as T]);
+      return keys.map((key, i): [string, T] => [key as string, values[i] as T]);
     },
   };
 }

@@ -83,7 +83,8 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
       const emptyBody = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0);
       let body: unknown = req.body;
       if (isWebClient(req) && emptyBody) {
-        const fromCookie: unknown = req.cookies?.[REFRESH_COOKIE];
+        const cookies = req.cookies as Record<string, unknown> | undefined;
+        const fromCookie = cookies?.[REFRESH_COOKIE];
         if (typeof fromCookie !== 'string' || fromCookie === '') throw new AppError('UNAUTHENTICATED', 'No refresh token: sign in again');
         body = { refreshToken: fromCookie };
       }

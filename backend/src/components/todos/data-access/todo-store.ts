@@ -146,7 +146,7 @@ export function createTodoStore({ Todo }: TodoModels, connection: Connection, ba
       todos.findOneAndUpdate({ _id: objectId(entry.todoId), userId: entry.userId, alive: true, seq: { $lt: entry.seq } }, changeOf(entry), {
         returnDocument: 'after',
         writeConcern: DURABLE,
-      }) as Promise<TodoDocument | null>,
+      }),
 
     /** A todo of the user, tombstone included. */
     findTodo: (userId: string, id: string) => todos.findOne({ _id: objectId(id), userId }) as Promise<TodoDocument | null>,

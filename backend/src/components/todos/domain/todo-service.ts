@@ -46,7 +46,7 @@ const fingerprint = (operation: string, input: unknown) => createHash('sha256').
 /** `clientMutationId` travels inside the input of every API; it is taken out before the input is checked. */
 function splitKey(input: unknown): { key?: string; rest: unknown } {
   if (input === null || typeof input !== 'object' || Array.isArray(input) || !('clientMutationId' in input)) return { rest: input };
-  const { clientMutationId, ...rest } = input as { clientMutationId: unknown };
+  const { clientMutationId, ...rest } = input;
   return { key: parseInput(clientMutationIdSchema, clientMutationId), rest };
 }
 

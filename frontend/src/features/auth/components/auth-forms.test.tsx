@@ -20,7 +20,7 @@ function stubServer(reply: (sent: Sent) => { status: number; body?: unknown; hea
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init: RequestInit = {}) => {
-      const request: Sent = { url: String(url), method: init.method ?? 'GET', headers: new Headers(init.headers), body: init.body ? JSON.parse(String(init.body)) : undefined };
+      const request: Sent = { url: String(url), method: init.method ?? 'GET', headers: new Headers(init.headers), body: init.body ? JSON.parse(init.body as string) : undefined };
       sent.push(request);
       const { status, body, headers } = reply(request);
       return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });

@@ -4,6 +4,9 @@ import { describeError, toApiError } from '../../../lib/api-error';
 
 type FieldErrors<K extends string> = Partial<Record<K, string>>;
 
+/** A text field's value (the form has no file inputs). */
+const textOf = (value: FormDataEntryValue | null) => (typeof value === 'string' ? value : '');
+
 /**
  * Submit handling shared by the sign-in and register forms: reads the fields, checks them with
  * the operation's schema, shows the first problem of each field (and focuses the first one), and
@@ -20,12 +23,12 @@ export function useAuthForm<K extends string>(fields: readonly K[], schema: z.Zo
     if (first) (form.elements.namedItem(first) as HTMLInputElement | null)?.focus();
   };
 
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+  const submitForm = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (busy) return;
     const form = event.currentTarget;
     const data = new FormData(form);
-    const values = Object.fromEntries(fields.map((field) => [field, String(data.get(field) ?? '')])) as Record<K, string>;
+    const values = Object.fromEntries(fields.map((field) => [field, textOf(data.get(field))])) as Record<K, string>;
     setFormError(null);
 
     const checked = schema.safeParse(values);
@@ -54,6 +57,9 @@ export function useAuthForm<K extends string>(fields: readonly K[], schema: z.Zo
   };
 
   const clearError = (field: K) => setErrors((current) => (current[field] ? { ...current, [field]: undefined } : current));
+
+  // A form's onSubmit ignores what it returns: the submission's own errors are shown by `submitForm`.
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => void submitForm(event);
 
   return { errors, formError, busy, onSubmit, clearError };
 }

@@ -27,7 +27,7 @@ export function NewTodoForm({ onAdd }: { onAdd: (title: string) => Promise<boole
   };
 
   return (
-    <form className={styles.form} onSubmit={submit} noValidate>
+    <form className={styles.form} onSubmit={(event) => void submit(event)} noValidate>
       <label htmlFor={NEW_TODO_INPUT_ID} className="sr-only">
         New todo
       </label>
