@@ -49,7 +49,17 @@ function receiverCost(result, prefix) {
     .filter(([label]) => label.startsWith(`${prefix}#`))
     .reduce((a, [, pct]) => a + (pct * result.perWrite.seconds) / 100, 0);
   const { received, lost, duplicated, misdelivered } = result.deliveries;
-  return { received, lost, duplicated, misdelivered, errors: result.writes.errorCount, receiverCpuS: cpuSeconds, cpuMsPerEvent: received ? (1000 * cpuSeconds) / received : null, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99 };
+  return {
+    received,
+    lost,
+    duplicated,
+    misdelivered,
+    errors: result.writes.errorCount,
+    receiverCpuS: cpuSeconds,
+    cpuMsPerEvent: received ? (1000 * cpuSeconds) / received : null,
+    p50Ms: result.latencyMs.p50,
+    p99Ms: result.latencyMs.p99,
+  };
 }
 
 async function main() {
@@ -58,7 +68,11 @@ async function main() {
   const baseline = baselineWorker(baselineRef);
   const head = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const variants = [
-    { id: 'before', label: `before: socket.io-client directly (${baselineRef.startsWith(baseline.commit) ? baselineRef : `${baselineRef}, ${baseline.commit}`})`, file: baseline.file },
+    {
+      id: 'before',
+      label: `before: socket.io-client directly (${baselineRef.startsWith(baseline.commit) ? baselineRef : `${baselineRef}, ${baseline.commit}`})`,
+      file: baseline.file,
+    },
     { id: 'after', label: `after: @cobalt/client (working tree at ${head})`, file: undefined },
   ];
   const cluster = await startBenchCluster({ dataDir: join(dataDir, 'cluster'), ports: benchPorts(), log: () => undefined });
@@ -75,7 +89,16 @@ async function main() {
         // Today's worker takes up each device's session; the baseline sends its access token.
         transport.device = (account, d) => ({ ...base(account, d), token: account.tokens[d % account.tokens.length] });
         log(`round ${round + 1}: ${v.label}`);
-        const result = await runFanout({ name: `${users * 3} sockets @ ${rate}/s`, transport, accounts: made.accounts, devicesPerUser: 3, rate, durationMs: seconds * 1000, workers: 2, log });
+        const result = await runFanout({
+          name: `${users * 3} sockets @ ${rate}/s`,
+          transport,
+          accounts: made.accounts,
+          devicesPerUser: 3,
+          rate,
+          durationMs: seconds * 1000,
+          workers: 2,
+          log,
+        });
         runs.push({ variant: v.id, round: round + 1, otherLoadPercent: result.otherLoadPercent, ...receiverCost(result, transport.receiverWorker) });
       }
     }
@@ -86,7 +109,15 @@ async function main() {
     const mine = runs.filter((r) => r.variant === v.id);
     const received = mine.reduce((a, r) => a + r.received, 0);
     const cpuS = mine.reduce((a, r) => a + r.receiverCpuS, 0);
-    return { ...v, file: undefined, received, cpuMsPerEvent: received ? (1000 * cpuS) / received : null, lost: mine.reduce((a, r) => a + r.lost, 0), duplicated: mine.reduce((a, r) => a + r.duplicated, 0), errors: mine.reduce((a, r) => a + r.errors, 0) };
+    return {
+      ...v,
+      file: undefined,
+      received,
+      cpuMsPerEvent: received ? (1000 * cpuS) / received : null,
+      lost: mine.reduce((a, r) => a + r.lost, 0),
+      duplicated: mine.reduce((a, r) => a + r.duplicated, 0),
+      errors: mine.reduce((a, r) => a + r.errors, 0),
+    };
   });
   const ratio = Number(summary[1].cpuMsPerEvent) / Number(summary[0].cpuMsPerEvent);
   const out = { at: new Date().toISOString(), users, devicesPerUser: 3, ratePerSec: rate, seconds, rounds, summary, ratio, runs };
@@ -104,7 +135,10 @@ async function main() {
     '',
     '| run | receiver | events | CPU s | ms / event | p50 / p99 latency ms | other load % |',
     '|---|---|---:|---:|---:|---:|---:|',
-    ...runs.map((r) => `| ${r.round} | ${r.variant} | ${r.received} | ${fmt(r.receiverCpuS, 2)} | ${fmt(r.cpuMsPerEvent)} | ${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)} | ${fmt(r.otherLoadPercent, 0)} |`),
+    ...runs.map(
+      (r) =>
+        `| ${r.round} | ${r.variant} | ${r.received} | ${fmt(r.receiverCpuS, 2)} | ${fmt(r.cpuMsPerEvent)} | ${fmt(r.p50Ms, 1)} / ${fmt(r.p99Ms, 1)} | ${fmt(r.otherLoadPercent, 0)} |`,
+    ),
     '',
   ].join('\n');
   const resultsDir = join(ROOT, 'bench', 'results');

@@ -31,8 +31,18 @@ const log = (line) => console.log(line);
 
 function printCpu(title, s) {
   log(`\n${title}: busy ${s.busyPercent}% of ${(s.wallMs / 1000).toFixed(1)} s per profiled process`);
-  log(markdownTable(['package', 'self ms', '% of busy'], s.byPackage.slice(0, 10).map((r) => [r.name, r.ms, r.percent])));
-  log(markdownTable(['function', 'self ms', '% of busy'], s.topFunctions.slice(0, 12).map((r) => [r.name, r.ms, r.percent])));
+  log(
+    markdownTable(
+      ['package', 'self ms', '% of busy'],
+      s.byPackage.slice(0, 10).map((r) => [r.name, r.ms, r.percent]),
+    ),
+  );
+  log(
+    markdownTable(
+      ['function', 'self ms', '% of busy'],
+      s.topFunctions.slice(0, 12).map((r) => [r.name, r.ms, r.percent]),
+    ),
+  );
 }
 
 async function main() {
@@ -127,7 +137,12 @@ async function main() {
       const after = heapByKind(await heapSnapshot(restarted));
       out.idleHeap = { socketsOnBackend1: onBackend1, rssPerSocketBytes: Math.round((rssAfter - rssBefore) / onBackend1), ...heapGrowth(before, after, onBackend1, { top: 25 }) };
       log(`\nHeap growth per socket on backend-1 (${onBackend1} sockets): ${out.idleHeap.totalPerUnit} B of JS heap (RSS ${out.idleHeap.rssPerSocketBytes} B)`);
-      log(markdownTable(['kind', 'bytes per socket', 'objects per socket'], out.idleHeap.top.map((r) => [r.name, r.bytesPerUnit, r.countPerUnit])));
+      log(
+        markdownTable(
+          ['kind', 'bytes per socket', 'objects per socket'],
+          out.idleHeap.top.map((r) => [r.name, r.bytesPerUnit, r.countPerUnit]),
+        ),
+      );
     } finally {
       restarted.close();
       await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));

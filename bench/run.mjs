@@ -72,7 +72,11 @@ function parseOptions(argv, env) {
     return v;
   };
   const quick = flag('--quick') || env.BENCH_QUICK === '1';
-  const only = (value('--only') ?? env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((p) => ALIASES[p] ?? p);
+  const only = (value('--only') ?? env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((p) => ALIASES[p] ?? p);
   if (only.includes('before')) throw new Error('"before" is no longer a part: use --before <git-ref> (e.g. --before 9d80488) to run the chosen parts on that build too');
   for (const p of only) if (!ALL_PARTS.includes(p)) throw new Error(`unknown part "${p}" (parts: ${ALL_PARTS.join(', ')})`);
   const parts = new Set(only.length ? only : ALL_PARTS);
@@ -129,8 +133,11 @@ async function main() {
     idle: {},
   };
   const dataDir = join(ROOT, '.data', 'bench');
-  log(`bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`);
-  if (result.machineAtStart.openFiles < WANT_OPEN_FILES) log(`note: open files limited to ${result.machineAtStart.openFiles} per process (raising it was refused); the idle scenario is sized to fit`);
+  log(
+    `bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`,
+  );
+  if (result.machineAtStart.openFiles < WANT_OPEN_FILES)
+    log(`note: open files limited to ${result.machineAtStart.openFiles} per process (raising it was refused); the idle scenario is sized to fit`);
 
   let setupMs = null;
   if (options.setup) {
@@ -194,7 +201,12 @@ async function main() {
 
     // Accounts for every scenario: U users, three devices (sessions) each.
     const socketParts = ['fanout', 'ladder', 'idle'].filter((p) => options.parts.has(p));
-    const usersNeeded = Math.max(20, ...(options.parts.has('fanout') ? plan.fanout.map((f) => f.users) : []), options.parts.has('ladder') ? plan.ladder.users : 0, options.parts.has('idle') ? Math.ceil(plan.idle.sockets / 10) : 0);
+    const usersNeeded = Math.max(
+      20,
+      ...(options.parts.has('fanout') ? plan.fanout.map((f) => f.users) : []),
+      options.parts.has('ladder') ? plan.ladder.users : 0,
+      options.parts.has('idle') ? Math.ceil(plan.idle.sockets / 10) : 0,
+    );
     const label = `b${Date.now().toString(36)}`;
     log(`accounts: ${usersNeeded} users x 3 devices${socketParts.length ? '' : ' (writers of the HTTP scenario)'}`);
     const made = await createAccounts(cluster.urls.public, { users: usersNeeded, devices: 3, label, concurrency: 16 });
@@ -293,7 +305,9 @@ async function main() {
         });
         if (peer && first) {
           await waitQuiet(cluster);
-          await attempt('ladder (peer)', build, async () => result.ladder.push({ ...(await runLadder({ ...spec, transport: natsTransport(peer), between: () => sleep(2_000).then(() => 2_000) })), build: null }));
+          await attempt('ladder (peer)', build, async () =>
+            result.ladder.push({ ...(await runLadder({ ...spec, transport: natsTransport(peer), between: () => sleep(2_000).then(() => 2_000) })), build: null }),
+          );
         }
       }
 
@@ -324,7 +338,14 @@ async function main() {
             }).then((r) => r.text());
           /** @type {{ error?: string, [key: string]: unknown }} */
           const reads = await postgresReadsPerRequest(cluster.urls.postgres, page, { count: h.graphqlPages }).catch((error) => ({ error: error.message }));
-          result.http.push({ build: build.id, connections: h.connections, secondsPerTarget: h.halfS * 2, results, postgresReadsPerGraphqlPage: reads.error ? undefined : reads, postgresReadsError: reads.error });
+          result.http.push({
+            build: build.id,
+            connections: h.connections,
+            secondsPerTarget: h.halfS * 2,
+            results,
+            postgresReadsPerGraphqlPage: reads.error ? undefined : reads,
+            postgresReadsError: reads.error,
+          });
         });
       }
 
@@ -333,7 +354,10 @@ async function main() {
         await attempt('flat', build, async () => {
           await fresh();
           const f = plan.flat;
-          result.flat.push({ build: build.id, ...(await runFlat({ cluster, label: `${label}-flat-${build.id}`, sizes: f.sizes, k: f.k, seedBudgetS: first ? f.seedS : f.beforeSeedS, log })) });
+          result.flat.push({
+            build: build.id,
+            ...(await runFlat({ cluster, label: `${label}-flat-${build.id}`, sizes: f.sizes, k: f.k, seedBudgetS: first ? f.seedS : f.beforeSeedS, log })),
+          });
         });
       }
 
@@ -347,9 +371,16 @@ async function main() {
         if (sockets < plan.idle.sockets) log(`idle: ${sockets} sockets, not ${plan.idle.sockets}: the open-files limit here is ${limit} per process and cannot be raised`);
         result.idleLimit = sockets < plan.idle.sockets ? { wanted: plan.idle.sockets, measured: sockets, openFilesLimit: limit } : undefined;
         const idle = { sockets, workers: plan.idle.workers, idleMs: plan.idle.idleS * 1000, accounts, log };
-        result.idle.cobalt = await runIdle({ ...idle, name: 'cobalt', transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({ peer: 'cobalt', error: error.message }));
+        result.idle.cobalt = await runIdle({ ...idle, name: 'cobalt', transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({
+          peer: 'cobalt',
+          error: error.message,
+        }));
         if (peer) await waitQuiet(cluster);
-        if (peer) result.idle.nats = await runIdle({ ...idle, name: 'peer', transport: natsTransport(peer), servers: natsServers(peer) }).catch((error) => ({ peer: 'nats', error: error.message }));
+        if (peer)
+          result.idle.nats = await runIdle({ ...idle, name: 'peer', transport: natsTransport(peer), servers: natsServers(peer) }).catch((error) => ({
+            peer: 'nats',
+            error: error.message,
+          }));
         for (const [k, v] of Object.entries(result.idle)) {
           if (!v.error) continue;
           log(`  idle ${k} failed: ${v.error}`);
@@ -396,7 +427,10 @@ function publish(result) {
 
 /** The committed summary: the numbers behind the docs' tables, without per-process detail. */
 function summaryOf(r) {
-  const slimFan = ({ connect, ...f }) => ({ ...f, connect: connect ? { connected: connect.connected, failed: connect.failed, byInstance: connect.byInstance, perSec: connect.perSec } : undefined });
+  const slimFan = ({ connect, ...f }) => ({
+    ...f,
+    connect: connect ? { connected: connect.connected, failed: connect.failed, byInstance: connect.byInstance, perSec: connect.perSec } : undefined,
+  });
   return {
     startedAt: r.startedAt,
     durationS: Math.round(r.durationS),

@@ -6,9 +6,12 @@ import { z } from 'zod';
  * The one typed configuration tree, parsed from the environment once at boot.
  * Every key: env var, default, meaning. docs/CONFIGURATION.md mirrors this table.
  */
-const commaList = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const commaList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -48,9 +51,17 @@ const envSchema = z.object({
   /** Apply pending SQL migrations at boot (serialised across instances by an advisory lock). */
   MIGRATE_ON_START: z.stringbool().default(true),
   /** Largest JSON body accepted by REST and GraphQL. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   /** Largest Socket.IO message. */
-  SOCKET_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  SOCKET_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   /** Register and sign-in requests per client IP per minute, counted across instances. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Token refreshes per client IP per minute (every open tab and device refreshes). */

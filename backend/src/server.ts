@@ -218,7 +218,13 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-  http.mount(createHealthRouter(health, config.instanceId), metricsRouter, createOpenApiRouter(buildApiDocument()), createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000), createTodoRouter(auth, todos, authLimits.perUser));
+  http.mount(
+    createHealthRouter(health, config.instanceId),
+    metricsRouter,
+    createOpenApiRouter(buildApiDocument()),
+    createAuthRouter(auth, authLimits, config.auth.refreshTokenTtlDays * 86_400_000),
+    createTodoRouter(auth, todos, authLimits.perUser),
+  );
   if (!config.isProduction) http.app.use(createGraphiqlRouter());
   http.app.use('/graphql', graphql.middleware);
   http.finish();

@@ -57,7 +57,11 @@ export async function createAccounts(baseUrl, { users, devices, label, concurren
 
 /** Creates `count` todos for one account (so a list page is full). */
 export async function seedTodos(baseUrl, token, count) {
-  await pool(Array.from({ length: count }, (_, i) => i), 4, (i) => post(baseUrl, '/api/todos', { title: `seed todo ${i}` }, token));
+  await pool(
+    Array.from({ length: count }, (_, i) => i),
+    4,
+    (i) => post(baseUrl, '/api/todos', { title: `seed todo ${i}` }, token),
+  );
 }
 
 /**

@@ -111,7 +111,8 @@ const sum = (o) => Object.values(o ?? {}).reduce((a, v) => a + v, 0);
  */
 export async function openWindow(cluster, { pids = {}, countStore = true, countRedis = true } = {}) {
   const backends = cluster?.urls.backends ?? [];
-  const read = () => Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
+  const read = () =>
+    Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
   const [back0, redis0] = await read();
   const sample = () => (cluster ? sampleProcesses(cluster, pids) : Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, processTree(p)])));
   const cpu0 = sample();
@@ -172,7 +173,11 @@ export function perOperation(window, ops) {
   const groups = cpuGroups(window);
   const cpuMs = Object.fromEntries(Object.entries(groups).map(([k, s]) => [k, per(s * 1000)]));
   const store = window.store;
-  const todoCmds = store ? Object.entries(store).filter(([k]) => TODO_COLLECTIONS.has(k.split(' ')[1])).reduce((a, [, v]) => a + v, 0) : null;
+  const todoCmds = store
+    ? Object.entries(store)
+        .filter(([k]) => TODO_COLLECTIONS.has(k.split(' ')[1]))
+        .reduce((a, [, v]) => a + v, 0)
+    : null;
   const redis = window.redis;
   const top = (counts) => Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1]);
   return {
@@ -188,7 +193,16 @@ export function perOperation(window, ops) {
           byCommand: Object.fromEntries(top(store).map(([k, v]) => [k, per(v)])),
         }
       : null,
-    redisCommands: redis ? { all: per(sum(redis)), byCommand: Object.fromEntries(top(redis).slice(0, 8).map(([k, v]) => [k, per(v)])) } : null,
+    redisCommands: redis
+      ? {
+          all: per(sum(redis)),
+          byCommand: Object.fromEntries(
+            top(redis)
+              .slice(0, 8)
+              .map(([k, v]) => [k, per(v)]),
+          ),
+        }
+      : null,
   };
 }
 

@@ -15,7 +15,11 @@ export async function startFerretOnSqlite({ port, dataDir }) {
   const fd = openSync(join(dir, 'ferretdb.log'), 'a');
   let child;
   try {
-    child = spawn(bin, ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'], { stdio: ['ignore', fd, fd] });
+    child = spawn(
+      bin,
+      ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error'],
+      { stdio: ['ignore', fd, fd] },
+    );
   } finally {
     closeSync(fd);
   }
@@ -32,5 +36,9 @@ export async function startFerretOnSqlite({ port, dataDir }) {
       await sleep(100);
     }
   }
-  return { url, pid: child.pid, stop: () => new Promise((/** @type {(value?: unknown) => void} */ resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))) };
+  return {
+    url,
+    pid: child.pid,
+    stop: () => new Promise((/** @type {(value?: unknown) => void} */ resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))),
+  };
 }

@@ -28,7 +28,8 @@ export function ensureNatsServer({ root = ROOT, log }) {
     encoding: 'utf8',
     timeout: 600_000,
   });
-  if (res.status !== 0 || !existsSync(bin)) return { error: `go install ${NATS_MODULE}@${NATS_VERSION} failed: ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-3).join(' ')}` };
+  if (res.status !== 0 || !existsSync(bin))
+    return { error: `go install ${NATS_MODULE}@${NATS_VERSION} failed: ${(res.stderr || res.error?.message || '').trim().split('\n').slice(-3).join(' ')}` };
   log(`peer: built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { bin };
 }

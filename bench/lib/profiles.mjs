@@ -43,7 +43,11 @@ export async function connectInspector(url) {
     on(method, fn) {
       if (!listeners.has(method)) listeners.set(method, []);
       listeners.get(method).push(fn);
-      return () => listeners.set(method, listeners.get(method).filter((f) => f !== fn));
+      return () =>
+        listeners.set(
+          method,
+          listeners.get(method).filter((f) => f !== fn),
+        );
     },
     close: () => ws.close(),
   };
@@ -123,8 +127,18 @@ export function summarizeCpuProfile(profile, { top = 15 } = {}) {
     fns.set(fn, (fns.get(fn) ?? 0) + us);
   }
   const busy = total - idle;
-  const rank = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, ms: Math.round(us / 1000), percent: Number(((100 * us) / busy).toFixed(1)) }));
-  return { wallMs: Math.round(total / 1000), busyMs: Math.round(busy / 1000), busyPercent: Number(((100 * busy) / total).toFixed(1)), byPackage: rank(cats), topFunctions: rank(fns) };
+  const rank = (m) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), percent: Number(((100 * us) / busy).toFixed(1)) }));
+  return {
+    wallMs: Math.round(total / 1000),
+    busyMs: Math.round(busy / 1000),
+    busyPercent: Number(((100 * busy) / total).toFixed(1)),
+    byPackage: rank(cats),
+    topFunctions: rank(fns),
+  };
 }
 
 /** One summary over several profiles of the same window (e.g. the three backends). */

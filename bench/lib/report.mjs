@@ -87,7 +87,14 @@ function fanoutVerdict(f) {
 }
 
 /** A ladder step holds when p99 <= 100 ms and no write was lost, duplicated or failed. */
-const stepHolds = (s) => !s.skipped && s.writes?.acked > 0 && atMost(s.latencyMs.p99, TARGETS.ladderP99Ms) && s.deliveries.lost === 0 && s.deliveries.duplicated === 0 && s.writes.errorCount === 0 && s.deliveries.misdelivered === 0;
+const stepHolds = (s) =>
+  !s.skipped &&
+  s.writes?.acked > 0 &&
+  atMost(s.latencyMs.p99, TARGETS.ladderP99Ms) &&
+  s.deliveries.lost === 0 &&
+  s.deliveries.duplicated === 0 &&
+  s.writes.errorCount === 0 &&
+  s.deliveries.misdelivered === 0;
 export const heldRate = (ladder) => Math.max(0, ...ladder.steps.filter(stepHolds).map((s) => s.ratePerSec));
 
 const FLAT_FLOOR_MS = 0.05;
@@ -168,8 +175,22 @@ export function evaluateTargets(raw) {
     add({
       id: 'cpu-per-write',
       target: `CPU per write (fan-out, 3,000 sockets @ 200/s): backends <= ${TARGETS.backendMsPerWrite} ms, store <= ${TARGETS.storeMsPerWrite} ms, server side <= ${TARGETS.serverMsPerWrite} ms`,
-      value: p ? `backends ${ms(p.cpuMs.backends)}, store ${ms(p.cpuMs.store)}, Caddy ${ms(p.cpuMs.caddy)}, Redis ${ms(p.cpuMs.redis)}, server side ${ms(p.cpuMs.server)} ms; load generators ${ms(p.cpuMs.load)} ms` : notRun('fan-out'),
-      met: fan ? (!fan.writes.acked ? false : big ? check([['backends', p.cpuMs.backends, TARGETS.backendMsPerWrite], ['store', p.cpuMs.store, TARGETS.storeMsPerWrite], ['server', p.cpuMs.server, TARGETS.serverMsPerWrite]]).met : null) : ran('fanout') ? false : null,
+      value: p
+        ? `backends ${ms(p.cpuMs.backends)}, store ${ms(p.cpuMs.store)}, Caddy ${ms(p.cpuMs.caddy)}, Redis ${ms(p.cpuMs.redis)}, server side ${ms(p.cpuMs.server)} ms; load generators ${ms(p.cpuMs.load)} ms`
+        : notRun('fan-out'),
+      met: fan
+        ? !fan.writes.acked
+          ? false
+          : big
+            ? check([
+                ['backends', p.cpuMs.backends, TARGETS.backendMsPerWrite],
+                ['store', p.cpuMs.store, TARGETS.storeMsPerWrite],
+                ['server', p.cpuMs.server, TARGETS.serverMsPerWrite],
+              ]).met
+            : null
+        : ran('fanout')
+          ? false
+          : null,
       ran: ran('fanout'),
     });
   }
@@ -182,7 +203,9 @@ export function evaluateTargets(raw) {
     add({
       id: 'cpu-per-page',
       target: `CPU per list page (GET /api/todos?limit=20): backends <= ${TARGETS.backendMsPerPage} ms`,
-      value: list ? `via Caddy ${ms(list.caddy.perRequest?.cpuMs.backends)} ms, direct ${ms(list.direct.perRequest?.cpuMs.backends)} ms (store ${ms(list.direct.perRequest?.cpuMs.store)} ms direct)` : notRun('http'),
+      value: list
+        ? `via Caddy ${ms(list.caddy.perRequest?.cpuMs.backends)} ms, direct ${ms(list.direct.perRequest?.cpuMs.backends)} ms (store ${ms(list.direct.perRequest?.cpuMs.store)} ms direct)`
+        : notRun('http'),
       met: list ? (!list.caddy.requests || !list.direct.requests ? false : full ? atMost(worst, TARGETS.backendMsPerPage) : null) : ran('http') ? false : null,
       ran: ran('http'),
     });
@@ -213,15 +236,26 @@ export function evaluateTargets(raw) {
       note(perPages, 'HTTP direct', list.direct.perRequest?.storeCommands?.todoPath);
     }
     const worst = (o) => Math.max(...Object.values(o));
-    const show = (o) => Object.entries(o).map(([k, v]) => `${k} ${Number.isFinite(v) ? fmt(v, 2) : 'not counted'}`).join(', ');
+    const show = (o) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k} ${Number.isFinite(v) ? fmt(v, 2) : 'not counted'}`)
+        .join(', ');
     const nw = Object.keys(perWrites).length;
     const np = Object.keys(perPages).length;
     const redisPerWrite = fan?.perWrite?.redisCommands?.all ?? flat?.users?.at(-1)?.ops?.write?.redisCommands?.all ?? create?.direct.perRequest?.redisCommands?.all;
     add({
       id: 'round-trips',
       target: `Round trips: <= ${TARGETS.storeCmdsPerWrite} store commands per acknowledged write (keyed or not), <= ${TARGETS.storeCmdsPerPage} per list page (driver command monitoring, todo collections)`,
-      value: nw + np ? `per write ${nw ? show(perWrites) : 'not measured'}; per list page ${np ? show(perPages) : 'not measured'}; Redis commands per write ${fmt(redisPerWrite, 1)}` : 'not run',
-      met: nw + np ? (nw ? atMost(worst(perWrites), TARGETS.storeCmdsPerWrite) : true) && (np ? atMost(worst(perPages), TARGETS.storeCmdsPerPage) : true) : ran('flat') || ran('fanout') || ran('http') ? false : null,
+      value:
+        nw + np
+          ? `per write ${nw ? show(perWrites) : 'not measured'}; per list page ${np ? show(perPages) : 'not measured'}; Redis commands per write ${fmt(redisPerWrite, 1)}`
+          : 'not run',
+      met:
+        nw + np
+          ? (nw ? atMost(worst(perWrites), TARGETS.storeCmdsPerWrite) : true) && (np ? atMost(worst(perPages), TARGETS.storeCmdsPerPage) : true)
+          : ran('flat') || ran('fanout') || ran('http')
+            ? false
+            : null,
       ran: ran('flat') || ran('fanout') || ran('http'),
     });
   }
@@ -239,7 +273,15 @@ export function evaluateTargets(raw) {
       value: flat
         ? `${short ? `seeding stopped short (${users.map((u) => `${fmtInt(u.seeded)} of ${fmtInt(u.todos)}`).join(', ')}); ` : ''}${fmtInt(sizes.at(-1))} vs ${fmtInt(sizes[0])} todos: ${['write', 'writeKeyed', 'list', 'sync'].map((op) => `${op} ${fmt(ratios[`${op}.backends`], 2)}x / ${fmt(ratios[`${op}.store`], 2)}x`).join(', ')} (backends / store)`
         : notRun('flat'),
-      met: flat ? (short || verdicts.some((v) => !v.met && v.failures[0] === 'an operation did no work') ? false : full && sizes.at(-1) >= 10_000 ? verdicts.every((v) => v.met) : null) : ran('flat') ? false : null,
+      met: flat
+        ? short || verdicts.some((v) => !v.met && v.failures[0] === 'an operation did no work')
+          ? false
+          : full && sizes.at(-1) >= 10_000
+            ? verdicts.every((v) => v.met)
+            : null
+        : ran('flat')
+          ? false
+          : null,
       ran: ran('flat'),
     });
   }
@@ -250,7 +292,15 @@ export function evaluateTargets(raw) {
       id: 'reads',
       target: `Reads: GET /api/todos?limit=20 >= ${fmtInt(TARGETS.listReqPerSec)} req/s through Caddy, Caddy costing <= ${100 * TARGETS.caddyCost}% against direct`,
       value: list ? `${fmtInt(list.caddy.reqPerSec)} req/s through Caddy, ${fmtInt(list.direct.reqPerSec)} direct: Caddy costs ${fmt(100 * list.caddyCost, 0)}%` : notRun('http'),
-      met: list ? (!list.caddy.requests || !list.direct.requests ? false : full ? atLeast(list.caddy.reqPerSec, TARGETS.listReqPerSec) && atMost(list.caddyCost, TARGETS.caddyCost) : null) : ran('http') ? false : null,
+      met: list
+        ? !list.caddy.requests || !list.direct.requests
+          ? false
+          : full
+            ? atLeast(list.caddy.reqPerSec, TARGETS.listReqPerSec) && atMost(list.caddyCost, TARGETS.caddyCost)
+            : null
+        : ran('http')
+          ? false
+          : null,
       ran: ran('http'),
     });
     const gql = http?.results?.['graphql-page'];
@@ -262,7 +312,12 @@ export function evaluateTargets(raw) {
         id: 'graphql-ratio',
         target: 'GraphQL todos-with-owner: 1 Postgres query per page, >= 70% of REST list throughput (issue 6)',
         value: `${fmt(100 * ratioDirect, 0)}% direct, ${fmt(100 * ratioCaddy, 0)}% via Caddy; ${reads ? `${fmt(reads.perRequest?.users ?? 0, 2)} users-table reads per page (${fmt(reads.total, 2)} Postgres table reads in all)` : 'reads not counted'}`,
-        met: !gql.caddy.requests || !gql.direct.requests ? false : full ? atLeast(ratioDirect, 0.7) && atLeast(ratioCaddy, 0.7) && reads !== undefined && atMost(reads.total, 1.05) : null,
+        met:
+          !gql.caddy.requests || !gql.direct.requests
+            ? false
+            : full
+              ? atLeast(ratioDirect, 0.7) && atLeast(ratioCaddy, 0.7) && reads !== undefined && atMost(reads.total, 1.05)
+              : null,
       });
     }
   }
@@ -309,24 +364,46 @@ export function renderTables(raw) {
   const quickNote = r.mode === 'quick' ? ' (quick size: indicative only)' : '';
   if (two) {
     const b = r.builds.find((x) => x.id === 'before');
-    out.push(`**Builds**: after = the working tree; before = ${b.ref} (${b.commit?.slice(0, 9)}: ${b.subject ?? ''}). Both on the same cluster setup (scripts/cluster.mjs of the working tree), in this run, the store reset between.\n`);
+    out.push(
+      `**Builds**: after = the working tree; before = ${b.ref} (${b.commit?.slice(0, 9)}: ${b.subject ?? ''}). Both on the same cluster setup (scripts/cluster.mjs of the working tree), in this run, the store reset between.\n`,
+    );
   }
 
   // Fan-out.
   const fan = r.fanout;
   if (fan.length) {
-    out.push(`**Fan-out** (write sent -> each receipt, all devices of the writing user; writes mixed REST / GraphQL / socket for Cobalt). Target at 3,000 sockets @ 200/s: p99 <= ${TARGETS.fanoutP99Ms} ms, 0 lost, 0 duplicated, 0 failed\n`);
+    out.push(
+      `**Fan-out** (write sent -> each receipt, all devices of the writing user; writes mixed REST / GraphQL / socket for Cobalt). Target at 3,000 sockets @ 200/s: p99 <= ${TARGETS.fanoutP99Ms} ms, 0 lost, 0 duplicated, 0 failed\n`,
+    );
     out.push(
       markdownTable(
         ['scenario', 'server', 'sockets', 'writes/s', 'acked', 'deliveries', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'errors', 'other load', 'verdict'],
         fan.map((f) => {
           const v = fanoutVerdict(f);
           const judged = f.peer !== 'nats' && f.sockets >= 3000 && f.ratePerSec >= 200;
-          return [f.name, serverLabel(r, f), fmtInt(f.sockets), f.ratePerSec, `${fmtInt(f.writes.acked)}/${fmtInt(f.writes.offered)}`, fmtInt(f.deliveries.received), fmt(f.latencyMs.p50), fmt(f.latencyMs.p95), fmt(f.latencyMs.p99), fmt(f.latencyMs.max), f.deliveries.lost, f.deliveries.duplicated, f.writes.errorCount + f.deliveries.misdelivered, `${fmt(f.otherLoadPercent, 0)}%`, judged || !f.writes.acked ? verdictText(v.met, v.failures) : '-'];
+          return [
+            f.name,
+            serverLabel(r, f),
+            fmtInt(f.sockets),
+            f.ratePerSec,
+            `${fmtInt(f.writes.acked)}/${fmtInt(f.writes.offered)}`,
+            fmtInt(f.deliveries.received),
+            fmt(f.latencyMs.p50),
+            fmt(f.latencyMs.p95),
+            fmt(f.latencyMs.p99),
+            fmt(f.latencyMs.max),
+            f.deliveries.lost,
+            f.deliveries.duplicated,
+            f.writes.errorCount + f.deliveries.misdelivered,
+            `${fmt(f.otherLoadPercent, 0)}%`,
+            judged || !f.writes.acked ? verdictText(v.met, v.failures) : '-',
+          ];
         }),
       ),
     );
-    out.push(`\nCost per acknowledged write in the write window: CPU ms by process group (server side = backends + store + Caddy + Redis + Postgres), MongoDB commands the backends sent (todo collections / all) and Redis commands. Targets: backends <= ${TARGETS.backendMsPerWrite} ms, store <= ${TARGETS.storeMsPerWrite} ms, server side <= ${TARGETS.serverMsPerWrite} ms, <= ${TARGETS.storeCmdsPerWrite} store commands\n`);
+    out.push(
+      `\nCost per acknowledged write in the write window: CPU ms by process group (server side = backends + store + Caddy + Redis + Postgres), MongoDB commands the backends sent (todo collections / all) and Redis commands. Targets: backends <= ${TARGETS.backendMsPerWrite} ms, store <= ${TARGETS.storeMsPerWrite} ms, server side <= ${TARGETS.serverMsPerWrite} ms, <= ${TARGETS.storeCmdsPerWrite} store commands\n`,
+    );
     out.push(
       markdownTable(
         ['scenario', 'server', 'backends', 'store', 'Caddy', 'Redis', 'server side', 'load generators', 'store cmds', 'Redis cmds', 'verdict'],
@@ -353,36 +430,82 @@ export function renderTables(raw) {
     const cob = fan.filter((f) => f.peer === 'cobalt');
     if (cob.some((f) => f.perWrite?.storeCommands || f.perWrite?.redisCommands)) {
       out.push('\nCommands per write by command (Cobalt):\n');
-      out.push(markdownTable(['scenario', 'server', 'store (command collection)', 'Redis (busiest)'], cob.map((f) => [f.name, serverLabel(r, f), f.perWrite?.storeCommands ? cmdList(f.perWrite.storeCommands.byCommand) : 'not counted (no store-command metric in this build)', cmdList(f.perWrite?.redisCommands?.byCommand, 5)])));
+      out.push(
+        markdownTable(
+          ['scenario', 'server', 'store (command collection)', 'Redis (busiest)'],
+          cob.map((f) => [
+            f.name,
+            serverLabel(r, f),
+            f.perWrite?.storeCommands ? cmdList(f.perWrite.storeCommands.byCommand) : 'not counted (no store-command metric in this build)',
+            cmdList(f.perWrite?.redisCommands?.byCommand, 5),
+          ]),
+        ),
+      );
     }
     if (cob.length) {
       out.push('\nCobalt per write path (p50 / p99 ms):\n');
       out.push(
         markdownTable(
           ['scenario', 'server', 'REST', 'GraphQL', 'socket', 'write answered (p50 / p99)'],
-          cob.map((f) => [f.name, serverLabel(r, f), ...['rest', 'graphql', 'socket'].map((c) => (f.latencyByChannelMs[c] ? `${fmt(f.latencyByChannelMs[c].p50)} / ${fmt(f.latencyByChannelMs[c].p99)}` : '-')), `${fmt(f.ackMs.p50)} / ${fmt(f.ackMs.p99)}`]),
+          cob.map((f) => [
+            f.name,
+            serverLabel(r, f),
+            ...['rest', 'graphql', 'socket'].map((c) => (f.latencyByChannelMs[c] ? `${fmt(f.latencyByChannelMs[c].p50)} / ${fmt(f.latencyByChannelMs[c].p99)}` : '-')),
+            `${fmt(f.ackMs.p50)} / ${fmt(f.ackMs.p99)}`,
+          ]),
         ),
       );
       out.push('\nCPU during the write window, % of one core (2 cores = 200%):\n');
-      const group = (f, test) => Object.entries(f.cpuPercent ?? {}).filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
+      const group = (f, test) =>
+        Object.entries(f.cpuPercent ?? {})
+          .filter(([k]) => test(k))
+          .reduce((a, [, v]) => a + v, 0);
       out.push(
         markdownTable(
           ['scenario', 'server', 'backends', 'store', 'Caddy', 'Redis', 'Postgres', 'load generators', 'other work'],
           fan.map((f) => [
             f.name,
             serverLabel(r, f),
-            f.peer === 'cobalt' ? fmt(group(f, (k) => k.startsWith('backend-')), 0) : fmt(group(f, (k) => k === 'nats-server'), 0),
-            fmt(group(f, (k) => k === 'mongo' || k === 'mongo-store' || k.startsWith('store-')), 0),
-            fmt(group(f, (k) => k === 'caddy'), 0),
-            fmt(group(f, (k) => k === 'redis'), 0),
-            fmt(group(f, (k) => k === 'postgres'), 0),
-            fmt(group(f, (k) => /client|writer/.test(k)), 0),
+            f.peer === 'cobalt'
+              ? fmt(
+                  group(f, (k) => k.startsWith('backend-')),
+                  0,
+                )
+              : fmt(
+                  group(f, (k) => k === 'nats-server'),
+                  0,
+                ),
+            fmt(
+              group(f, (k) => k === 'mongo' || k === 'mongo-store' || k.startsWith('store-')),
+              0,
+            ),
+            fmt(
+              group(f, (k) => k === 'caddy'),
+              0,
+            ),
+            fmt(
+              group(f, (k) => k === 'redis'),
+              0,
+            ),
+            fmt(
+              group(f, (k) => k === 'postgres'),
+              0,
+            ),
+            fmt(
+              group(f, (k) => /client|writer/.test(k)),
+              0,
+            ),
             fmt(f.otherLoadPercent, 0),
           ]),
         ),
       );
       out.push('\nCobalt p50 / p99 ms by when the write was sent, in sixths of the run (is it getting slower as data piles up?):\n');
-      out.push(markdownTable(['scenario', 'server', ...cob[0].latencyBySliceMs.map((_, i) => `${i + 1}/6`), 'todos at end'], cob.map((f) => [f.name, serverLabel(r, f), ...f.latencyBySliceMs.map((x) => `${fmt(x.p50, 0)} / ${fmt(x.p99, 0)}`), fmtInt(f.storeAtEnd?.todos)])));
+      out.push(
+        markdownTable(
+          ['scenario', 'server', ...cob[0].latencyBySliceMs.map((_, i) => `${i + 1}/6`), 'todos at end'],
+          cob.map((f) => [f.name, serverLabel(r, f), ...f.latencyBySliceMs.map((x) => `${fmt(x.p50, 0)} / ${fmt(x.p99, 0)}`), fmtInt(f.storeAtEnd?.todos)]),
+        ),
+      );
     }
   }
 
@@ -391,7 +514,9 @@ export function renderTables(raw) {
     const rates = [...new Set(r.ladder.flatMap((l) => l.steps.map((s) => s.ratePerSec)))].sort((a, b) => a - b);
     const stepOf = (l, rate) => l.steps.find((s) => s.ratePerSec === rate);
     const l0 = r.ladder[0];
-    out.push(`\n**Capacity ladder** (${fmtInt(l0.sockets)} sockets connected once, ${l0.stepS} s per step, a short quiet wait between steps; a step after one where the server did not keep up is not run). p50 / p99 ms, and failed or lost writes where any. Target: Cobalt holds >= ${TARGETS.ladderMinRate} writes/s with p99 <= ${TARGETS.ladderP99Ms} ms\n`);
+    out.push(
+      `\n**Capacity ladder** (${fmtInt(l0.sockets)} sockets connected once, ${l0.stepS} s per step, a short quiet wait between steps; a step after one where the server did not keep up is not run). p50 / p99 ms, and failed or lost writes where any. Target: Cobalt holds >= ${TARGETS.ladderMinRate} writes/s with p99 <= ${TARGETS.ladderP99Ms} ms\n`,
+    );
     const cell = (s) => {
       if (!s) return '-';
       if (s.skipped) return 'not run';
@@ -404,12 +529,21 @@ export function renderTables(raw) {
         r.ladder.map((l) => {
           const held = heldRate(l);
           const did = l.steps.some((s) => s.writes?.acked > 0);
-          const verdict = l.peer === 'nats' ? '-' : !did ? 'NOT MET (no write acknowledged)' : l.sockets >= 3000 ? verdictText(held >= TARGETS.ladderMinRate, held >= TARGETS.ladderMinRate ? [] : [`${held ? `${held}/s` : 'no step held'} < ${TARGETS.ladderMinRate}/s`]) : '-';
+          const verdict =
+            l.peer === 'nats'
+              ? '-'
+              : !did
+                ? 'NOT MET (no write acknowledged)'
+                : l.sockets >= 3000
+                  ? verdictText(held >= TARGETS.ladderMinRate, held >= TARGETS.ladderMinRate ? [] : [`${held ? `${held}/s` : 'no step held'} < ${TARGETS.ladderMinRate}/s`])
+                  : '-';
           return [serverLabel(r, l), ...rates.map((x) => cell(stepOf(l, x))), held ? `${held}/s` : 'none', verdict];
         }),
       ),
     );
-    out.push('\nCPU per step: server side (backends + store + Caddy + Redis + Postgres, or the peer) in % of one core, ms per acknowledged write (backends / store / server side), and other work on the machine meanwhile:\n');
+    out.push(
+      '\nCPU per step: server side (backends + store + Caddy + Redis + Postgres, or the peer) in % of one core, ms per acknowledged write (backends / store / server side), and other work on the machine meanwhile:\n',
+    );
     out.push(
       markdownTable(
         ['server', ...rates.map((x) => `${x}/s`)],
@@ -421,12 +555,22 @@ export function renderTables(raw) {
             const p = s.perWrite;
             const serverPct = (100 * (p.cpuMs.server ?? 0) * (p.ops ?? 0)) / 1000 / p.seconds;
             const other = ` (other ${fmt(s.otherLoadPercent, 0)}%)`;
-            return l.peer === 'nats' ? `${fmt(serverPct, 0)}%: ${ms(p.cpuMs.server)}${other}` : `${fmt(serverPct, 0)}%: ${ms(p.cpuMs.backends)} / ${ms(p.cpuMs.store)} / ${ms(p.cpuMs.server)}${other}`;
+            return l.peer === 'nats'
+              ? `${fmt(serverPct, 0)}%: ${ms(p.cpuMs.server)}${other}`
+              : `${fmt(serverPct, 0)}%: ${ms(p.cpuMs.backends)} / ${ms(p.cpuMs.store)} / ${ms(p.cpuMs.server)}${other}`;
           }),
         ]),
       ),
     );
-    const skipped = r.ladder.filter((l) => l.steps.some((s) => s.skipped)).map((l) => `${serverLabel(r, l)} ${l.steps.filter((s) => s.skipped).map((s) => `${s.ratePerSec}/s`).join(', ')} (${l.steps.find((s) => s.skipped).skipped.replace(/^not run: /, '')})`);
+    const skipped = r.ladder
+      .filter((l) => l.steps.some((s) => s.skipped))
+      .map(
+        (l) =>
+          `${serverLabel(r, l)} ${l.steps
+            .filter((s) => s.skipped)
+            .map((s) => `${s.ratePerSec}/s`)
+            .join(', ')} (${l.steps.find((s) => s.skipped).skipped.replace(/^not run: /, '')})`,
+      );
     if (skipped.length) out.push(`\nSteps not run, the one before having saturated the server: ${skipped.join('; ')}.`);
   }
 
@@ -434,7 +578,9 @@ export function renderTables(raw) {
   for (const h of r.http) {
     if (!h.results) continue;
     const title = two ? `, ${serverLabel(r, h)}` : '';
-    out.push(`\n**HTTP**${title} (${h.connections} connections, closed loop, about ${h.secondsPerTarget} s per target in two runs, Caddy and direct interleaved). Per request: CPU ms by process, MongoDB commands (todo collections / all), Redis commands. Targets: the list >= ${fmtInt(TARGETS.listReqPerSec)} req/s through Caddy, Caddy <= ${100 * TARGETS.caddyCost}%, backends <= ${TARGETS.backendMsPerPage} ms and <= ${TARGETS.storeCmdsPerPage} store command per page\n`);
+    out.push(
+      `\n**HTTP**${title} (${h.connections} connections, closed loop, about ${h.secondsPerTarget} s per target in two runs, Caddy and direct interleaved). Per request: CPU ms by process, MongoDB commands (todo collections / all), Redis commands. Targets: the list >= ${fmtInt(TARGETS.listReqPerSec)} req/s through Caddy, Caddy <= ${100 * TARGETS.caddyCost}%, backends <= ${TARGETS.backendMsPerPage} ms and <= ${TARGETS.storeCmdsPerPage} store command per page\n`,
+    );
     const row = (e, key, via, x) => {
       const p = x.perRequest;
       let verdict = '-';
@@ -472,21 +618,47 @@ export function renderTables(raw) {
     };
     out.push(
       markdownTable(
-        ['request', 'via', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'Caddy cost', 'CPU backends', 'CPU Caddy', 'CPU store', 'CPU Redis', 'CPU load gen', 'store cmds', 'Redis cmds', 'other load', `verdict${quickNote}`],
+        [
+          'request',
+          'via',
+          'req/s',
+          'p50 ms',
+          'p99 ms',
+          'errors',
+          'Caddy cost',
+          'CPU backends',
+          'CPU Caddy',
+          'CPU store',
+          'CPU Redis',
+          'CPU load gen',
+          'store cmds',
+          'Redis cmds',
+          'other load',
+          `verdict${quickNote}`,
+        ],
         Object.entries(h.results).flatMap(([key, e]) => [row(e, key, 'caddy', e.caddy), row(e, key, 'direct', e.direct)]),
       ),
     );
     const cmds = Object.values(h.results).filter((e) => e.direct.perRequest?.storeCommands);
     if (cmds.length) out.push(`\nStore commands per request (direct): ${cmds.map((e) => `${e.label}: ${cmdList(e.direct.perRequest.storeCommands.byCommand, 4)}`).join('; ')}`);
     const reads = h.postgresReadsPerGraphqlPage;
-    if (reads) out.push(`\nPostgres table reads per GraphQL page (${reads.count} pages): ${Object.entries(reads.perRequest).map(([t, n]) => `${t} ${fmt(n, 2)}`).join(', ') || 'none'}`);
+    if (reads)
+      out.push(
+        `\nPostgres table reads per GraphQL page (${reads.count} pages): ${
+          Object.entries(reads.perRequest)
+            .map(([t, n]) => `${t} ${fmt(n, 2)}`)
+            .join(', ') || 'none'
+        }`,
+      );
   }
 
   // Flat cost.
   if (r.flat.length) {
     const f0 = r.flat[0];
     const sizes = (f0.users ?? []).map((u) => u.todos);
-    out.push(`\n**Flat cost** (${f0.k} operations of each kind per user, the writes half without and half with an Idempotency-Key, one at a time, direct to backend-1, cluster otherwise quiet; per operation; in the ratios, costs under ${FLAT_FLOOR_MS} ms count as ${FLAT_FLOOR_MS} ms). Target: backend and store CPU for ${fmtInt(sizes.at(-1))} todos within ${TARGETS.flatRatio}x of 0; <= ${TARGETS.storeCmdsPerWrite} store commands per write, <= ${TARGETS.storeCmdsPerPage} per list page\n`);
+    out.push(
+      `\n**Flat cost** (${f0.k} operations of each kind per user, the writes half without and half with an Idempotency-Key, one at a time, direct to backend-1, cluster otherwise quiet; per operation; in the ratios, costs under ${FLAT_FLOOR_MS} ms count as ${FLAT_FLOOR_MS} ms). Target: backend and store CPU for ${fmtInt(sizes.at(-1))} todos within ${TARGETS.flatRatio}x of 0; <= ${TARGETS.storeCmdsPerWrite} store commands per write, <= ${TARGETS.storeCmdsPerPage} per list page\n`,
+    );
     const ops = [
       ['write', 'write'],
       ['writeKeyed', 'write, keyed'],
@@ -512,22 +684,70 @@ export function renderTables(raw) {
         const v = flatVerdict(f, op);
         measures.forEach(([m, get], i) => {
           const ratio = m === 'backend CPU ms' ? ratios[`${op}.backends`] : m === 'store CPU ms' ? ratios[`${op}.store`] : null;
-          rows.push([i === 0 ? opLabel : '', two ? serverLabel(r, f) : '', m, ...users.map((u) => get(u.ops?.[op])), ratio === null ? '' : `${fmt(ratio, 2)}x`, i === 0 ? verdictText(v.met, v.failures) : '']);
+          rows.push([
+            i === 0 ? opLabel : '',
+            two ? serverLabel(r, f) : '',
+            m,
+            ...users.map((u) => get(u.ops?.[op])),
+            ratio === null ? '' : `${fmt(ratio, 2)}x`,
+            i === 0 ? verdictText(v.met, v.failures) : '',
+          ]);
         });
       }
     }
     for (const f of r.flat) {
       const users = f.users ?? [];
-      if (users.some((u) => (u.seeded ?? u.todos) < u.todos)) rows.unshift(['todos seeded', two ? serverLabel(r, f) : '', `within ${f.seedBudgetS ?? '?'} s`, ...users.map((u) => `${fmtInt(u.seeded)}${u.seeded < u.todos ? ' (stopped)' : ''}`), '', '']);
+      if (users.some((u) => (u.seeded ?? u.todos) < u.todos))
+        rows.unshift([
+          'todos seeded',
+          two ? serverLabel(r, f) : '',
+          `within ${f.seedBudgetS ?? '?'} s`,
+          ...users.map((u) => `${fmtInt(u.seeded)}${u.seeded < u.todos ? ' (stopped)' : ''}`),
+          '',
+          '',
+        ]);
     }
-    const headers = ['operation', two ? 'build' : '', 'per operation', ...sizes.map((n) => `${fmtInt(n)} todos`), `${fmtInt(sizes.at(-1))} / 0`, `verdict (<= ${TARGETS.flatRatio}x)${quickNote}`];
+    const headers = [
+      'operation',
+      two ? 'build' : '',
+      'per operation',
+      ...sizes.map((n) => `${fmtInt(n)} todos`),
+      `${fmtInt(sizes.at(-1))} / 0`,
+      `verdict (<= ${TARGETS.flatRatio}x)${quickNote}`,
+    ];
     const keep = headers.map((h, i) => i !== 1 || two);
-    out.push(markdownTable(headers.filter((_, i) => keep[i]), rows.map((row) => row.filter((_, i) => keep[i]))));
+    out.push(
+      markdownTable(
+        headers.filter((_, i) => keep[i]),
+        rows.map((row) => row.filter((_, i) => keep[i])),
+      ),
+    );
     out.push(`\nStore commands by command (command collection), per operation, at ${fmtInt(sizes.at(-1))} todos:\n`);
-    out.push(markdownTable(['operation', 'build', 'store', 'Redis (busiest)'], r.flat.flatMap((f) => ops.map(([op, opLabel]) => [opLabel, serverLabel(r, f), f.users?.at(-1)?.ops?.[op]?.storeCommands ? cmdList(f.users.at(-1).ops[op].storeCommands.byCommand) : 'not counted', cmdList(f.users?.at(-1)?.ops?.[op]?.redisCommands?.byCommand, 4)]))));
-    const idles = r.flat.filter((f) => f.idleCpuPercent).map((f) => `${two ? `${serverLabel(r, f)}: ` : ''}backends ${fmt(f.idleCpuPercent.backends, 1)}%, store ${fmt(f.idleCpuPercent.store, 1)}% of a core`);
-    if (idles.length) out.push(`\nThe same processes with nothing to do (scrapes, health checks, timers), counted in every figure above in proportion to its phase's length: ${idles.join('; ')}. At one operation every w ms that is idle% x w / 100 ms of each operation's CPU.`);
-    const firsts = r.flat.flatMap((f) => (f.users ?? []).filter((u) => u.first?.storeCommands).map((u) => `${two ? `${serverLabel(r, f)} ` : ''}${fmtInt(u.todos)} todos: ${cmdList(u.first.storeCommands.byCommand, 8)}`));
+    out.push(
+      markdownTable(
+        ['operation', 'build', 'store', 'Redis (busiest)'],
+        r.flat.flatMap((f) =>
+          ops.map(([op, opLabel]) => [
+            opLabel,
+            serverLabel(r, f),
+            f.users?.at(-1)?.ops?.[op]?.storeCommands ? cmdList(f.users.at(-1).ops[op].storeCommands.byCommand) : 'not counted',
+            cmdList(f.users?.at(-1)?.ops?.[op]?.redisCommands?.byCommand, 4),
+          ]),
+        ),
+      ),
+    );
+    const idles = r.flat
+      .filter((f) => f.idleCpuPercent)
+      .map((f) => `${two ? `${serverLabel(r, f)}: ` : ''}backends ${fmt(f.idleCpuPercent.backends, 1)}%, store ${fmt(f.idleCpuPercent.store, 1)}% of a core`);
+    if (idles.length)
+      out.push(
+        `\nThe same processes with nothing to do (scrapes, health checks, timers), counted in every figure above in proportion to its phase's length: ${idles.join('; ')}. At one operation every w ms that is idle% x w / 100 ms of each operation's CPU.`,
+      );
+    const firsts = r.flat.flatMap((f) =>
+      (f.users ?? [])
+        .filter((u) => u.first?.storeCommands)
+        .map((u) => `${two ? `${serverLabel(r, f)} ` : ''}${fmtInt(u.todos)} todos: ${cmdList(u.first.storeCommands.byCommand, 8)}`),
+    );
     if (firsts.length) out.push(`\nEach user's first write, measured apart (a user whose head is not in Redis yet reads it from the store): ${firsts.join('; ')}.`);
     const seeds = r.flat.flatMap((f) => (f.users ?? []).filter((u) => u.todos).map((u) => `${serverLabel(r, f)} ${fmtInt(u.todos)} todos at ${fmtInt(u.seed?.perSec)} writes/s`));
     if (seeds.length) out.push(`\nSeeding through the API (8 at a time, direct to backend-1): ${seeds.join('; ')}.`);
@@ -536,7 +756,9 @@ export function renderTables(raw) {
   // The FerretDB floor.
   if (r.floor?.rows) {
     const cols = r.floor.rows;
-    out.push(`\n**The FerretDB floor** (${r.floor.store}, sent one at a time straight from the harness, ${r.floor.n} of each; CPU ms per command of FerretDB + its PostgreSQL = total, and wall time p50), with other users' documents in each collection\n`);
+    out.push(
+      `\n**The FerretDB floor** (${r.floor.store}, sent one at a time straight from the harness, ${r.floor.n} of each; CPU ms per command of FerretDB + its PostgreSQL = total, and wall time p50), with other users' documents in each collection\n`,
+    );
     const names = {
       createPair: 'insertMany [entry, todo] ordered: a create',
       insertEntry: 'insert entry (string _id): first half of an update',
@@ -557,7 +779,9 @@ export function renderTables(raw) {
   // Idle.
   const idles = Object.values(r.idle ?? {});
   if (idles.length) {
-    out.push(`\n**Idle connections** (server RSS per socket = RSS after - RSS before, over all server processes; idle CPU over ${idles[0].idleSeconds ?? '?'} s with nothing happening). Target: idle CPU <= ${TARGETS.idleCpuPercent}% of a core (backends + Caddy), <= ${TARGETS.idleRssKB} KB per socket, all back within ${TARGETS.idleBackS} s of a backend restart\n`);
+    out.push(
+      `\n**Idle connections** (server RSS per socket = RSS after - RSS before, over all server processes; idle CPU over ${idles[0].idleSeconds ?? '?'} s with nothing happening). Target: idle CPU <= ${TARGETS.idleCpuPercent}% of a core (backends + Caddy), <= ${TARGETS.idleRssKB} KB per socket, all back within ${TARGETS.idleBackS} s of a backend restart\n`,
+    );
     out.push(
       markdownTable(
         ['server', 'sockets', 'connect/s', 'RSS/socket', 'JS heap/socket', 'idle CPU', 'idle CPU Caddy', 'restart', 'dropped', 'all back after', 'other load', 'verdict'],
@@ -573,7 +797,11 @@ export function renderTables(raw) {
             i.peer === 'cobalt' ? `${fmt(i.idleCpuPercentOtherServices?.caddy, 1)}%` : '-',
             i.restart?.error ? 'failed' : (i.restart?.target ?? '-'),
             i.restart ? fmtInt(i.restart.socketsDropped) : '-',
-            i.restart?.allReconnectedMs === null || i.restart?.allReconnectedMs === undefined ? (i.restart ? `${fmtInt(i.restart.reconnected)} back` : '-') : `${fmt(i.restart.allReconnectedMs / 1000)} s`,
+            i.restart?.allReconnectedMs === null || i.restart?.allReconnectedMs === undefined
+              ? i.restart
+                ? `${fmtInt(i.restart.reconnected)} back`
+                : '-'
+              : `${fmt(i.restart.allReconnectedMs / 1000)} s`,
             `${fmt(i.otherLoadPercent, 0)}%`,
             i.peer === 'cobalt' && (i.sockets >= 9000 || !i.sockets) ? verdictText(v.met, v.failures) : '-',
           ];
@@ -599,13 +827,25 @@ export function renderTables(raw) {
   }
   if (r.peer) {
     out.push(`\n**Peer**: ${r.peer.name}${r.peer.error ? ` — not measured: ${r.peer.error}` : ''}\n`);
-    if (r.peer.ratios?.length) out.push(markdownTable(['measure', 'Cobalt', 'peer', 'Cobalt / peer'], r.peer.ratios.map((x) => [x.measure, x.cobalt, x.peer, `${fmt(x.ratio, 1)}x`])));
+    if (r.peer.ratios?.length)
+      out.push(
+        markdownTable(
+          ['measure', 'Cobalt', 'peer', 'Cobalt / peer'],
+          r.peer.ratios.map((x) => [x.measure, x.cobalt, x.peer, `${fmt(x.ratio, 1)}x`]),
+        ),
+      );
   }
-  if (r.errors?.length) out.push(`\n**Failed scenarios**: ${r.errors.map((e) => `${e.part} (${r.builds.find((b) => b.id === e.build)?.label ?? e.build}): ${e.error}`).join('; ')}`);
+  if (r.errors?.length)
+    out.push(`\n**Failed scenarios**: ${r.errors.map((e) => `${e.part} (${r.builds.find((b) => b.id === e.build)?.label ?? e.build}): ${e.error}`).join('; ')}`);
   const targets = r.targets ?? [];
   if (targets.length) {
-    out.push('\n**Targets** (issue 15; judged on the working tree\'s build)\n');
-    out.push(markdownTable(['target', 'measured', 'verdict'], targets.map((t) => [t.target, t.value, t.met === true ? 'met' : t.met === false ? 'NOT MET' : t.ran === false ? 'not run' : 'not measured at full size'])));
+    out.push("\n**Targets** (issue 15; judged on the working tree's build)\n");
+    out.push(
+      markdownTable(
+        ['target', 'measured', 'verdict'],
+        targets.map((t) => [t.target, t.value, t.met === true ? 'met' : t.met === false ? 'NOT MET' : t.ran === false ? 'not run' : 'not measured at full size']),
+      ),
+    );
   }
   return out.join('\n');
 }
@@ -616,18 +856,36 @@ export function peerRatios(raw) {
   const ratios = [];
   for (const f of r.fanout.filter((x) => x.peer === 'nats')) {
     for (const c of r.fanout.filter((x) => isAfter(x) && x.name === f.name)) {
-      for (const k of ['p50', 'p99']) ratios.push({ measure: `fan-out ${f.name} ${k}`, cobalt: `${fmt(c.latencyMs[k])} ms`, peer: `${fmt(f.latencyMs[k])} ms`, ratio: c.latencyMs[k] / f.latencyMs[k] });
+      for (const k of ['p50', 'p99'])
+        ratios.push({ measure: `fan-out ${f.name} ${k}`, cobalt: `${fmt(c.latencyMs[k])} ms`, peer: `${fmt(f.latencyMs[k])} ms`, ratio: c.latencyMs[k] / f.latencyMs[k] });
     }
   }
   const lc = r.ladder.find(isAfter);
   const ln = r.ladder.find((l) => l.peer === 'nats');
-  if (lc && ln) ratios.push({ measure: `ladder: highest rate with p99 <= ${TARGETS.ladderP99Ms} ms`, cobalt: `${heldRate(lc)}/s`, peer: `${heldRate(ln)}/s${ln.steps.every(stepHolds) ? ' (every step)' : ''}`, ratio: heldRate(lc) / Math.max(1, heldRate(ln)) });
+  if (lc && ln)
+    ratios.push({
+      measure: `ladder: highest rate with p99 <= ${TARGETS.ladderP99Ms} ms`,
+      cobalt: `${heldRate(lc)}/s`,
+      peer: `${heldRate(ln)}/s${ln.steps.every(stepHolds) ? ' (every step)' : ''}`,
+      ratio: heldRate(lc) / Math.max(1, heldRate(ln)),
+    });
   const ci = r.idle?.cobalt;
   const pi = r.idle?.nats;
   if (ci && pi) {
-    ratios.push({ measure: 'idle RSS per socket', cobalt: `${fmt(ci.rssPerSocketBytes / KB)} KB`, peer: `${fmt(pi.rssPerSocketBytes / KB)} KB`, ratio: ci.rssPerSocketBytes / pi.rssPerSocketBytes });
+    ratios.push({
+      measure: 'idle RSS per socket',
+      cobalt: `${fmt(ci.rssPerSocketBytes / KB)} KB`,
+      peer: `${fmt(pi.rssPerSocketBytes / KB)} KB`,
+      ratio: ci.rssPerSocketBytes / pi.rssPerSocketBytes,
+    });
     ratios.push({ measure: 'connect rate', cobalt: `${fmtInt(ci.connectPerSec)}/s`, peer: `${fmtInt(pi.connectPerSec)}/s`, ratio: ci.connectPerSec / pi.connectPerSec });
-    if (ci.restart?.allReconnectedMs && pi.restart?.allReconnectedMs) ratios.push({ measure: 'all reconnected after restart', cobalt: `${fmt(ci.restart.allReconnectedMs / 1000)} s`, peer: `${fmt(pi.restart.allReconnectedMs / 1000)} s`, ratio: ci.restart.allReconnectedMs / pi.restart.allReconnectedMs });
+    if (ci.restart?.allReconnectedMs && pi.restart?.allReconnectedMs)
+      ratios.push({
+        measure: 'all reconnected after restart',
+        cobalt: `${fmt(ci.restart.allReconnectedMs / 1000)} s`,
+        peer: `${fmt(pi.restart.allReconnectedMs / 1000)} s`,
+        ratio: ci.restart.allReconnectedMs / pi.restart.allReconnectedMs,
+      });
   }
   return ratios;
 }

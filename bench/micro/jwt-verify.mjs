@@ -13,7 +13,14 @@ const secret = randomBytes(48).toString('base64url');
 const key = createSecretKey(Buffer.from(secret, 'utf8'));
 /** @type {import('jsonwebtoken').VerifyOptions & { complete: true }} */
 const options = { algorithms: ['HS256'], issuer: 'cobalt', audience: 'cobalt-api', complete: true };
-const token = jwt.sign({ sid: 'session' }, key, { algorithm: 'HS256', expiresIn: 900, issuer: 'cobalt', audience: 'cobalt-api', subject: 'user', header: { alg: 'HS256', typ: 'at+jwt' } });
+const token = jwt.sign({ sid: 'session' }, key, {
+  algorithm: 'HS256',
+  expiresIn: 900,
+  issuer: 'cobalt',
+  audience: 'cobalt-api',
+  subject: 'user',
+  header: { alg: 'HS256', typ: 'at+jwt' },
+});
 
 const variants = {
   'string secret (before)': () => jwt.verify(token, secret, options),

@@ -33,7 +33,9 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
         async run({ run, rate, durationMs, accounts, receivers, usersByWorker }) {
           const users = accounts.map((a) => ({ user: a.user, token: a.tokens[0] }));
           const socketRate = rate / 3;
-          const jobs = [writer.call('write', { baseUrl: cluster.urls.public, run, rate: rate - socketRate, durationMs, users, channels: ['r', 'g'], writerId: 'h' }, durationMs + 60_000)];
+          const jobs = [
+            writer.call('write', { baseUrl: cluster.urls.public, run, rate: rate - socketRate, durationMs, users, channels: ['r', 'g'], writerId: 'h' }, durationMs + 60_000),
+          ];
           receivers.forEach((w, k) => {
             const mine = usersByWorker[k];
             const share = (socketRate * mine.length) / accounts.length;
@@ -240,7 +242,9 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   };
   const l = result.latencyMs;
   const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
-  log(`  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`);
+  log(
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`,
+  );
   return result;
 }
 
@@ -254,7 +258,9 @@ export async function runFanout({ name, transport, accounts, devicesPerUser, rat
   log(`fan-out ${name}: connecting ${accounts.length * devicesPerUser} ${transport.kind} sockets (${accounts.length} users x ${devicesPerUser}) from ${workers} processes`);
   const { receivers, usersByWorker, connect } = await connectDevices(transport, accounts, { devicesPerUser, workers });
   try {
-    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    log(
+      `  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`,
+    );
     const phase = await writePhase({ name, transport, receivers, usersByWorker, accounts, connected: connect.connected, devicesPerUser, rate, durationMs, hooks, log });
     return { ...phase, connect };
   } finally {
@@ -287,7 +293,9 @@ export async function runLadder({ name, transport, accounts, devicesPerUser, wor
   /** @type {{ steps: object[], [key: string]: unknown }} */
   const out = { name, peer: transport.kind, server: transport.label, sockets: connect.connected, users: accounts.length, devicesPerUser, stepS: stepMs / 1000, connect, steps: [] };
   try {
-    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    log(
+      `  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`,
+    );
     let skip = null;
     for (const rate of steps) {
       if (skip) {
@@ -295,7 +303,18 @@ export async function runLadder({ name, transport, accounts, devicesPerUser, wor
         continue;
       }
       const quietWaitMs = (await between?.()) ?? 0;
-      const step = await writePhase({ name: `${name} @ ${rate}/s`, transport, receivers, usersByWorker, accounts, connected: connect.connected, devicesPerUser, rate, durationMs: stepMs, log });
+      const step = await writePhase({
+        name: `${name} @ ${rate}/s`,
+        transport,
+        receivers,
+        usersByWorker,
+        accounts,
+        connected: connect.connected,
+        devicesPerUser,
+        rate,
+        durationMs: stepMs,
+        log,
+      });
       const { latencyBySliceMs, ...kept } = step;
       out.steps.push({ ...kept, quietWaitMs });
       const why = saturation(step);

@@ -52,10 +52,24 @@ export async function runFlat({ cluster, label, sizes, k, seedConcurrency = 8, s
       const token = made.accounts[i].tokens[0];
       const changes = Math.min(20, Math.floor(size / 100));
       const seed = size
-        ? await worker.call('seed', { baseUrl, token, count: size, concurrency: seedConcurrency, updates: changes, deletes: changes, maxMs: seedBudgetS * 1000 }, seedBudgetS * 1000 + 600_000)
+        ? await worker.call(
+            'seed',
+            { baseUrl, token, count: size, concurrency: seedConcurrency, updates: changes, deletes: changes, maxMs: seedBudgetS * 1000 },
+            seedBudgetS * 1000 + 600_000,
+          )
         : { created: 0, updated: 0, deleted: 0, writes: 0, errors: {}, ms: 0, stoppedEarly: false };
-      if (size) log(`  seeded ${seed.created}${seed.stoppedEarly ? ` of ${size} (stopped after ${seedBudgetS} s)` : ''} todos (+${seed.updated} updated, ${seed.deleted} deleted) in ${(seed.ms / 1000).toFixed(1)} s (${(seed.writes / (seed.ms / 1000)).toFixed(0)} writes/s)${Object.keys(seed.errors).length ? `, errors ${JSON.stringify(seed.errors)}` : ''}`);
-      users.push({ todos: size, seeded: seed.created, token, seq: seed.writes, alive: seed.created - seed.deleted, seed: { ...seed, perSec: seed.ms ? seed.writes / (seed.ms / 1000) : null } });
+      if (size)
+        log(
+          `  seeded ${seed.created}${seed.stoppedEarly ? ` of ${size} (stopped after ${seedBudgetS} s)` : ''} todos (+${seed.updated} updated, ${seed.deleted} deleted) in ${(seed.ms / 1000).toFixed(1)} s (${(seed.writes / (seed.ms / 1000)).toFixed(0)} writes/s)${Object.keys(seed.errors).length ? `, errors ${JSON.stringify(seed.errors)}` : ''}`,
+        );
+      users.push({
+        todos: size,
+        seeded: seed.created,
+        token,
+        seq: seed.writes,
+        alive: seed.created - seed.deleted,
+        seed: { ...seed, perSec: seed.ms ? seed.writes / (seed.ms / 1000) : null },
+      });
     }
 
     // The same processes with nothing to do (metrics scrapes, health checks, timers): part of every

@@ -49,7 +49,12 @@ function ferretPostgres(mongoPid) {
  */
 async function ginTwins(pg, schema) {
   const sql = ginTwinsSql(`n.nspname = '${schema}'`);
-  const psql = (args) => execFileAsync(join(/** @type {string} */ (findPostgresBin()), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
+  const psql = (args) =>
+    execFileAsync(
+      join(/** @type {string} */ (findPostgresBin()), 'psql'),
+      ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, ...args],
+      { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 },
+    );
   await psql(['-c', sql]);
   const { stdout } = await psql(['-tAc', `SELECT count(*) FROM pg_indexes WHERE schemaname = '${schema}' AND indexdef LIKE '%USING gin%'`]);
   return Number(stdout.trim());
@@ -58,10 +63,25 @@ async function ginTwins(pg, schema) {
 /** ANALYZE of every table in `schema`. */
 async function analyze(pg, schema) {
   const sql = `DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' LOOP EXECUTE format('ANALYZE %I.%I', '${schema}', r.tablename); END LOOP; END $$;`;
-  await execFileAsync(join(/** @type {string} */ (findPostgresBin()), 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, '-c', sql], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 });
+  await execFileAsync(
+    join(/** @type {string} */ (findPostgresBin()), 'psql'),
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', pg.host, '-p', String(pg.port), '-U', pg.user, '-d', pg.database, '-c', sql],
+    { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout: 60_000 },
+  );
 }
 
-const entryOf = (userId, seq, todoId, pos, at) => ({ _id: `${userId}:${seq}`, userId, seq, todoId, kind: 'created', key: `~${seq}`, title: `todo ${pos}`, pos, at, hour: Math.floor(at.getTime() / 3_600_000) });
+const entryOf = (userId, seq, todoId, pos, at) => ({
+  _id: `${userId}:${seq}`,
+  userId,
+  seq,
+  todoId,
+  kind: 'created',
+  key: `~${seq}`,
+  title: `todo ${pos}`,
+  pos,
+  at,
+  hour: Math.floor(at.getTime() / 3_600_000),
+});
 const todoOf = (userId, seq, pos, at) => ({
   _id: new ObjectId(),
   userId,
@@ -88,7 +108,9 @@ async function prepare(db, { others, pg }) {
   // The indexes of backend/src/components/todos/data-access/todo-model.ts and todo-retention.ts.
   await todos.createIndex({ userId: 1, pb: 1 });
   await todos.createIndex({ userId: 1, sb: 1 });
-  await todos.createIndex({ userId: 1, key: 1 }, { unique: true, partialFilterExpression: { key: { $exists: true } } }).catch(() => todos.createIndex({ userId: 1, key: 1 }, { unique: true }));
+  await todos
+    .createIndex({ userId: 1, key: 1 }, { unique: true, partialFilterExpression: { key: { $exists: true } } })
+    .catch(() => todos.createIndex({ userId: 1, key: 1 }, { unique: true }));
   await todos.createIndex({ hour: 1 });
   await todos.createIndex({ deletedHour: 1 });
   const ginIndexes = pg ? await ginTwins(pg, DB) : null;

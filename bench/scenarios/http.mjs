@@ -91,7 +91,9 @@ export async function runHttp({ targets, reader, writers, connections = 10, half
       results[ep.key] = { label: ep.label, caddy: combine(runs.caddy, route), direct: combine(runs.direct, route) };
       const r = results[ep.key];
       r.caddyCost = r.direct.reqPerSec > 0 ? 1 - r.caddy.reqPerSec / r.direct.reqPerSec : null;
-      log(`  caddy ${r.caddy.reqPerSec.toFixed(0)} req/s p99 ${r.caddy.latencyMs.p99} ms | direct ${r.direct.reqPerSec.toFixed(0)} req/s p99 ${r.direct.latencyMs.p99} ms | errors ${r.caddy.errors + r.direct.errors + r.caddy.non2xx + r.direct.non2xx}`);
+      log(
+        `  caddy ${r.caddy.reqPerSec.toFixed(0)} req/s p99 ${r.caddy.latencyMs.p99} ms | direct ${r.direct.reqPerSec.toFixed(0)} req/s p99 ${r.direct.latencyMs.p99} ms | errors ${r.caddy.errors + r.direct.errors + r.caddy.non2xx + r.direct.non2xx}`,
+      );
     }
   } finally {
     await worker.stop();
@@ -106,10 +108,32 @@ async function tableReads(postgresUrl) {
   if (!bin) throw new Error('psql not found');
   const { stdout } = await execFileAsync(
     join(bin, 'psql'),
-    ['-X', '-q', '-h', url.hostname, '-p', url.port, '-U', decodeURIComponent(url.username), '-d', url.pathname.slice(1), '-tAF', ',', '-c', "SELECT relname, coalesce(seq_scan,0) + coalesce(idx_scan,0) FROM pg_stat_user_tables WHERE schemaname = 'public'"],
+    [
+      '-X',
+      '-q',
+      '-h',
+      url.hostname,
+      '-p',
+      url.port,
+      '-U',
+      decodeURIComponent(url.username),
+      '-d',
+      url.pathname.slice(1),
+      '-tAF',
+      ',',
+      '-c',
+      "SELECT relname, coalesce(seq_scan,0) + coalesce(idx_scan,0) FROM pg_stat_user_tables WHERE schemaname = 'public'",
+    ],
     { timeout: 10_000, env: { ...process.env, LC_ALL: 'C' } },
   );
-  return Object.fromEntries(stdout.trim().split('\n').filter(Boolean).map((l) => l.split(',')).map(([t, n]) => [t, Number(n)]));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(','))
+      .map(([t, n]) => [t, Number(n)]),
+  );
 }
 
 /**

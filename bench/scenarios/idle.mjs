@@ -77,7 +77,9 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
   const before = await servers.measure();
   const { receivers, connect } = await connectDevices(transport, users, { devicesPerUser: perUser, workers, reconnection: true, concurrency: 25 });
   try {
-    log(`  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s (${Math.round(connect.perSec)}/s) ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`);
+    log(
+      `  connected ${connect.connected}/${connect.requested} in ${(connect.elapsedMs / 1000).toFixed(1)} s (${Math.round(connect.perSec)}/s) ${JSON.stringify(connect.byInstance)}${connect.failed ? `, ${connect.failed} failed: ${connect.errors[0]}` : ''}`,
+    );
     await sleep(settleMs);
     const after = await servers.measure();
     const othersBefore = servers.others();
@@ -110,9 +112,15 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       idleSeconds: idleMs / 1000,
       idleCpuPercent: (100 * (idleEnd.cpuSeconds - after.cpuSeconds)) / (idleMs / 1000),
       otherLoadPercent: load.othersPercent,
-      idleCpuPercentOtherServices: Object.fromEntries(Object.entries(othersCpu).filter(([k]) => !k.startsWith('backend-')).map(([k, s]) => [k, (100 * s) / (idleMs / 1000)])),
+      idleCpuPercentOtherServices: Object.fromEntries(
+        Object.entries(othersCpu)
+          .filter(([k]) => !k.startsWith('backend-'))
+          .map(([k, s]) => [k, (100 * s) / (idleMs / 1000)]),
+      ),
     };
-    log(`  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`);
+    log(
+      `  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`,
+    );
 
     // Restart one server; time until every socket is connected again.
     const watcher = watchCounts(receivers);
@@ -153,7 +161,9 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       byInstanceAfter,
       dropsByOrigin,
     };
-    log(`  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}`);
+    log(
+      `  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}`,
+    );
     return result;
   } finally {
     await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));

@@ -59,22 +59,26 @@ serve({
     const ids = new Array(count);
     const started = performance.now();
     let stoppedEarly = false;
-    await pool(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-      // Past the time budget no more creates are sent (a build whose writes slow down as data grows).
-      if (performance.now() - started > maxMs) {
-        stoppedEarly = true;
-        return;
-      }
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const r = await request(baseUrl, token, 'POST', '/api/todos', { body: { title: `flat seed ${i}` } }).catch(() => ({ status: 0, json: undefined }));
-        if (r.status === 201) {
-          ids[i] = r.json.id;
+    await pool(
+      Array.from({ length: count }, (_, i) => i),
+      concurrency,
+      async (i) => {
+        // Past the time budget no more creates are sent (a build whose writes slow down as data grows).
+        if (performance.now() - started > maxMs) {
+          stoppedEarly = true;
           return;
         }
-        countError(errors, `create_${r.status}`);
-        await sleep(200);
-      }
-    });
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const r = await request(baseUrl, token, 'POST', '/api/todos', { body: { title: `flat seed ${i}` } }).catch(() => ({ status: 0, json: undefined }));
+          if (r.status === 201) {
+            ids[i] = r.json.id;
+            return;
+          }
+          countError(errors, `create_${r.status}`);
+          await sleep(200);
+        }
+      },
+    );
     const created = ids.filter(Boolean);
     // A few changes from the middle of the list (not the first page): updates, then deletes.
     const middle = created.slice(Math.floor(created.length / 3));

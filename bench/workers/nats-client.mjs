@@ -38,7 +38,8 @@ function natsConnection(url, { subject, token, reconnection, onMessage }) {
           continue;
         }
         buffer = buffer.slice(eol + 2);
-        if (line.startsWith('INFO ')) ws.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1, echo: false, auth_token: token })}\r\nSUB ${subject} 1\r\nPING\r\n`);
+        if (line.startsWith('INFO '))
+          ws.send(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1, echo: false, auth_token: token })}\r\nSUB ${subject} 1\r\nPING\r\n`);
         else if (line === 'PING') ws.send('PONG\r\n');
         else if (line === 'PONG' && !state.connected) {
           state.connected = true;

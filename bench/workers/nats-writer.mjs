@@ -28,10 +28,11 @@ function connect(port, token) {
     pongs.push(() =>
       resolve({
         publish: (subject, payload) => sock.write(`PUB ${subject} ${Buffer.byteLength(payload)}\r\n${payload}\r\n`),
-        flush: () => new Promise((res) => {
-          pongs.push(res);
-          sock.write('PING\r\n');
-        }),
+        flush: () =>
+          new Promise((res) => {
+            pongs.push(res);
+            sock.write('PING\r\n');
+          }),
         close: () => sock.destroy(),
       }),
     );

@@ -83,7 +83,9 @@ export async function claimPorts(ports, { withBackends, chosen = {}, env = proce
   if (!prometheusChosen && !(await portFree(out.prometheus, '127.0.0.1'))) {
     const moved = await nextFreePort(out.prometheus, out);
     if (moved !== undefined) {
-      log(`ports     ${out.prometheus} is in use (on Debian, the prometheus package runs a server there): this cluster's Prometheus listens on ${moved} instead (set ${PORT_ENV.prometheus} to choose)`);
+      log(
+        `ports     ${out.prometheus} is in use (on Debian, the prometheus package runs a server there): this cluster's Prometheus listens on ${moved} instead (set ${PORT_ENV.prometheus} to choose)`,
+      );
       out.prometheus = moved;
     }
   }

@@ -17,7 +17,10 @@ export const DB_USER = 'cobalt';
 /** Runs psql as DB_USER against `database` on a server (`host`: 127.0.0.1 or its socket dir). */
 export function psql({ host, port, database, timeout = 5_000 }, args) {
   const bin = /** @type {string} */ (findPostgresBin());
-  return execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', host, '-p', String(port), '-U', DB_USER, '-d', database, ...args], { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, timeout });
+  return execFileAsync(join(bin, 'psql'), ['-X', '-q', '-h', host, '-p', String(port), '-U', DB_USER, '-d', database, ...args], {
+    env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    timeout,
+  });
 }
 
 function lookupUser(name) {
@@ -34,7 +37,9 @@ export function postgresIdentity() {
   if (process.getuid?.() !== 0) return null;
   let user = lookupUser(PG_OS_USER);
   if (!user) {
-    const res = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', PG_OS_USER], { encoding: 'utf8' });
+    const res = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', PG_OS_USER], {
+      encoding: 'utf8',
+    });
     user = lookupUser(PG_OS_USER); // a concurrent start may have created it first
     if (!user) throw new Error(`PostgreSQL refuses to run as root and creating system user "${PG_OS_USER}" failed: ${res.stderr || res.error?.message}`);
   }

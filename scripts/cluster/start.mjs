@@ -25,7 +25,9 @@ function refuseIfRunning(dataDir) {
   if (!previous) return;
   const running = Object.entries(previous.services ?? {}).filter(([, s]) => isAlive(s.pid));
   if ((previous.owner === 'cli' && isAlive(previous.pid) && previous.pid !== process.pid) || running.length) {
-    throw new Error(`a cluster is already running in ${dataDir} (${running.map(([n, s]) => `${n} ${s.pid}`).join(', ') || `pid ${previous.pid}`}); stop it with: COBALT_DATA_DIR=${dataDir} node scripts/cluster.mjs stop`);
+    throw new Error(
+      `a cluster is already running in ${dataDir} (${running.map(([n, s]) => `${n} ${s.pid}`).join(', ') || `pid ${previous.pid}`}); stop it with: COBALT_DATA_DIR=${dataDir} node scripts/cluster.mjs stop`,
+    );
   }
 }
 
@@ -99,12 +101,7 @@ export async function startCluster(opts = {}) {
   // Each service is defined by how it starts (spawn, then wait until ready), so a fault test can
   // stop one and start it again the same way.
   try {
-    await Promise.all([
-      startPostgres(ctx),
-      startRedis(ctx),
-      startMongo(ctx),
-      startPrometheus(ctx),
-    ]);
+    await Promise.all([startPostgres(ctx), startRedis(ctx), startMongo(ctx), startPrometheus(ctx)]);
     if (withBackends) {
       await startBackends(ctx);
       if (programs.mongo.kind === 'ferretdb') await indexFerretStore(ctx);

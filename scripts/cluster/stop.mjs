@@ -39,7 +39,10 @@ export async function stopCluster({ dataDir: dir, root = ROOT, log = console.log
         }),
     );
   }
-  clearState(dataDir, services.map((s) => s.name));
+  clearState(
+    dataDir,
+    services.map((s) => s.name),
+  );
   log(`stop      cluster in ${dataDir} stopped`);
   return true;
 }

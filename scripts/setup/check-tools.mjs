@@ -251,7 +251,12 @@ export async function installCheckTools(opts = {}) {
         name: 'compose',
         version: TOOL_VERSIONS.compose,
         present: () => existsSync(paths.dockerCompose),
-        install: () => goBuildFromModule(dir, 'docker-compose', { ...DOCKER_COMPOSE, version: TOOL_VERSIONS.compose, ldflags: `-s -w -X ${DOCKER_COMPOSE.module}/internal.Version=${TOOL_VERSIONS.compose}` }),
+        install: () =>
+          goBuildFromModule(dir, 'docker-compose', {
+            ...DOCKER_COMPOSE,
+            version: TOOL_VERSIONS.compose,
+            ldflags: `-s -w -X ${DOCKER_COMPOSE.module}/internal.Version=${TOOL_VERSIONS.compose}`,
+          }),
         note: 'go build, about two minutes',
       },
       {

@@ -22,7 +22,15 @@ import { installSystemPackages } from './system-packages.mjs';
 export async function setup(opts = {}) {
   const root = resolve(opts.root ?? ROOT);
   const log = opts.log ?? ((line) => console.log(line));
-  const ctx = { root, log, dry: Boolean(opts.dryRun), browser: Boolean(opts.browser), forceBuild: Boolean(opts.forceBuild), actions: [], step: (name, msg) => log(`setup ${name.padEnd(9)} ${msg}`) };
+  const ctx = {
+    root,
+    log,
+    dry: Boolean(opts.dryRun),
+    browser: Boolean(opts.browser),
+    forceBuild: Boolean(opts.forceBuild),
+    actions: [],
+    step: (name, msg) => log(`setup ${name.padEnd(9)} ${msg}`),
+  };
 
   if (opts.apt !== false) installSystemPackages(ctx);
   if (opts.mongo !== false) ensureMongoServer(ctx);

@@ -19,7 +19,14 @@ import { openWindow } from '../../bench/lib/counters.mjs';
 // Below the ephemeral port range (32768+), apart from the bench's (31xxx) and the other suites'.
 // COBALT_BENCH_SMOKE_PORT_OFFSET moves them, for two checkouts testing on one machine.
 const offset = Number(process.env.COBALT_BENCH_SMOKE_PORT_OFFSET ?? 0);
-const SMOKE_PORTS = { http: 32080 + offset, backends: [32001 + offset, 32002 + offset, 32003 + offset], postgres: 32432 + offset, redis: 32379 + offset, mongo: 32017 + offset, prometheus: 32090 + offset };
+const SMOKE_PORTS = {
+  http: 32080 + offset,
+  backends: [32001 + offset, 32002 + offset, 32003 + offset],
+  postgres: 32432 + offset,
+  redis: 32379 + offset,
+  mongo: 32017 + offset,
+  prometheus: 32090 + offset,
+};
 
 let cluster: any;
 let accounts: any[];
@@ -39,7 +46,16 @@ afterAll(async () => {
 
 describe('bench smoke', () => {
   it('when 30 devices of 10 users get writes over REST, GraphQL and sockets, then every device of the writer receives each exactly once, and the store and Redis commands of each write are counted', async () => {
-    const result = await runFanout({ name: 'smoke', transport: cobaltTransport(cluster), accounts, devicesPerUser: 3, rate: 15, durationMs: 8_000, workers: 2, log: () => undefined });
+    const result = await runFanout({
+      name: 'smoke',
+      transport: cobaltTransport(cluster),
+      accounts,
+      devicesPerUser: 3,
+      rate: 15,
+      durationMs: 8_000,
+      workers: 2,
+      log: () => undefined,
+    });
 
     expect(result.connect.errors).toEqual([]);
     expect(result.connect.connected).toBe(30);
@@ -76,11 +92,23 @@ describe('bench smoke', () => {
 
     for (const [endpoint, r] of Object.entries<any>(results)) {
       for (const via of ['caddy', 'direct']) {
-        expect({ endpoint, via, requests: r[via].requests, errors: r[via].errors, non2xx: r[via].non2xx, sample: r[via].sample }).toEqual({ endpoint, via, requests: 60, errors: 0, non2xx: 0, sample: [] });
+        expect({ endpoint, via, requests: r[via].requests, errors: r[via].errors, non2xx: r[via].non2xx, sample: r[via].sample }).toEqual({
+          endpoint,
+          via,
+          requests: 60,
+          errors: 0,
+          non2xx: 0,
+          sample: [],
+        });
         // The store commands were counted for every request, and each create made some (a read
         // may be answered without one).
         const commands = r[via].perRequest?.storeCommands;
-        expect({ endpoint, via, counted: typeof commands?.todoPath === 'number', writes: endpoint === 'rest-create' ? commands?.todoPath > 0 : null }).toEqual({ endpoint, via, counted: true, writes: endpoint === 'rest-create' ? true : null });
+        expect({ endpoint, via, counted: typeof commands?.todoPath === 'number', writes: endpoint === 'rest-create' ? commands?.todoPath > 0 : null }).toEqual({
+          endpoint,
+          via,
+          counted: true,
+          writes: endpoint === 'rest-create' ? true : null,
+        });
       }
     }
   });

@@ -170,4 +170,3 @@ describe('cobalt, the terminal client', () => {
     expect((await cobalt(['--help'])).stdout).toContain('Usage: cobalt <command>');
   });
 });
-

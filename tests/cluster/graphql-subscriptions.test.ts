@@ -5,7 +5,8 @@ import { connectLive, expectLiveRefused, type LiveClient, type RecordingSubscrip
 import { connectSocket, sleep } from '../../backend/test/support/sockets.js';
 import { cluster } from './cluster-env.js';
 
-const CHANGES = 'subscription ($since: Int) { todoChanges(since: $since) { type seq id clientMutationId todo { id title completed version owner { id } } todos { id title version } } }';
+const CHANGES =
+  'subscription ($since: Int) { todoChanges(since: $since) { type seq id clientMutationId todo { id title completed version owner { id } } todos { id title version } } }';
 const open: LiveClient[] = [];
 
 /** Opens graphql-ws connections through Caddy until one sits on each of the three instances. */
@@ -31,7 +32,14 @@ function handshakeStatus(path: string, origin: string): Promise<number> {
   const url = new URL(path, cluster.publicUrl);
   return new Promise((resolve, reject) => {
     const req = request(url, {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'graphql-transport-ws', Origin: origin },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Protocol': 'graphql-transport-ws',
+        Origin: origin,
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -67,7 +75,11 @@ describe('GraphQL subscriptions across three instances behind Caddy', () => {
 
   it('when changes are made through REST, GraphQL and Socket.IO on different instances, then every subscriber of the user on every instance gets each once and the other user none', async () => {
     const rest = apiClient(cluster.backendUrls[0]!);
-    const created = await rest.request('POST', '/api/todos', { body: { title: 'made over REST on backend 1' }, token: alice.accessToken, headers: { 'Idempotency-Key': `gws-${Date.now()}` } });
+    const created = await rest.request('POST', '/api/todos', {
+      body: { title: 'made over REST on backend 1' },
+      token: alice.accessToken,
+      headers: { 'Idempotency-Key': `gws-${Date.now()}` },
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     const graphql = apiClient(cluster.backendUrls[1]!);
@@ -82,9 +94,16 @@ describe('GraphQL subscriptions across three instances behind Caddy', () => {
     await sleep(300); // room for a repeat to show up
     for (const [instance, sub] of aliceSubs) {
       const changes = changesOf(sub);
-      expect(changes.map((c: { type: string }) => c.type), instance).toEqual(['CREATED', 'UPDATED', 'DELETED']);
+      expect(
+        changes.map((c: { type: string }) => c.type),
+        instance,
+      ).toEqual(['CREATED', 'UPDATED', 'DELETED']);
       expect(new Set(seqsOf(sub)).size, instance).toBe(3);
-      expect(changes[0]).toMatchObject({ id, clientMutationId: expect.stringMatching(/^gws-/), todo: { id, title: 'made over REST on backend 1', version: 1, owner: { id: alice.id } } });
+      expect(changes[0]).toMatchObject({
+        id,
+        clientMutationId: expect.stringMatching(/^gws-/),
+        todo: { id, title: 'made over REST on backend 1', version: 1, owner: { id: alice.id } },
+      });
       expect(changes[1]).toMatchObject({ id, todo: { completed: true, version: 2 }, clientMutationId: null });
       expect(changes[2]).toMatchObject({ id, todo: null, todos: null });
       expect(sub.errors).toEqual([]);
@@ -161,7 +180,11 @@ describe('GraphQL subscriptions across three instances behind Caddy', () => {
     const signIn = await api.post('/api/auth/login', { email: alice.email, password: 'correct horse battery', device: 'Doomed phone' });
     expect(signIn.status).toBe(200);
     const created = await events.waitFor((e) => e.data?.sessionEvents?.type === 'CREATED');
-    expect(created.data.sessionEvents).toEqual({ type: 'CREATED', sessionId: signIn.body.sessionId, session: { id: signIn.body.sessionId, device: 'Doomed phone', current: false } });
+    expect(created.data.sessionEvents).toEqual({
+      type: 'CREATED',
+      sessionId: signIn.body.sessionId,
+      session: { id: signIn.body.sessionId, device: 'Doomed phone', current: false },
+    });
 
     const doomed = await liveOnEveryInstance(signIn.body.accessToken);
     for (const live of doomed.values()) live.subscribe(CHANGES);
@@ -173,7 +196,11 @@ describe('GraphQL subscriptions across three instances behind Caddy', () => {
       expect(close.code).toBe(4401);
       expect(close.after).toBeLessThan(1000);
     }
-    expect((await events.waitFor((e) => e.data?.sessionEvents?.type === 'REVOKED')).data.sessionEvents).toEqual({ type: 'REVOKED', sessionId: signIn.body.sessionId, session: null });
+    expect((await events.waitFor((e) => e.data?.sessionEvents?.type === 'REVOKED')).data.sessionEvents).toEqual({
+      type: 'REVOKED',
+      sessionId: signIn.body.sessionId,
+      session: null,
+    });
     expect(watcher.socket.readyState).toBe(watcher.socket.OPEN);
     // The revoked token cannot open a connection again.
     expect((await expectLiveRefused(cluster.publicUrl, { token: signIn.body.accessToken })).code).toBe(4403);
@@ -198,4 +225,3 @@ describe('GraphQL subscriptions across three instances behind Caddy', () => {
     expect(text).toMatch(/cobalt_graphql_ws_connections\{[^}]*\} [1-9]/);
   });
 });
-

@@ -33,7 +33,20 @@ async function freshToken(label: string): Promise<string> {
   return (await registerUser(apiClient(cluster.publicUrl), label)).accessToken;
 }
 
-const common = (token: string) => ['-H', `Authorization: Bearer ${token}`, '--checks', CHECKS.join(','), '--workers', '1', '--max-examples', '25', '--seed', '20261129', '--suppress-health-check', 'all'];
+const common = (token: string) => [
+  '-H',
+  `Authorization: Bearer ${token}`,
+  '--checks',
+  CHECKS.join(','),
+  '--workers',
+  '1',
+  '--max-examples',
+  '25',
+  '--seed',
+  '20261129',
+  '--suppress-health-check',
+  'all',
+];
 
 describe('Schemathesis against the cluster', () => {
   beforeAll(async () => {
@@ -43,7 +56,14 @@ describe('Schemathesis against the cluster', () => {
   it('when it fuzzes every REST operation of the OpenAPI document, then no answer is a 5xx or breaks the document', async () => {
     // The operations that end the session run last, on a session of their own, so the others stay signed in.
     const ending = ['--include-path', '/api/auth/logout', '--include-path-regex', '^/api/sessions/'];
-    const rest = await schemathesis([`${cluster.publicUrl}/api/openapi.json`, ...common(await freshToken('st-rest')), '--exclude-path', '/api/auth/logout', '--exclude-path-regex', '^/api/sessions/\\{id\\}$']);
+    const rest = await schemathesis([
+      `${cluster.publicUrl}/api/openapi.json`,
+      ...common(await freshToken('st-rest')),
+      '--exclude-path',
+      '/api/auth/logout',
+      '--exclude-path-regex',
+      '^/api/sessions/\\{id\\}$',
+    ]);
     expect(rest.code, rest.output).toBe(0);
     expect(rest.output).toMatch(/Test cases:\s+\d+ generated, \d+ passed/);
     const signingOut = await schemathesis([`${cluster.publicUrl}/api/openapi.json`, ...common(await freshToken('st-end')), ...ending]);

@@ -131,7 +131,9 @@ describe('SDK clients on every instance through Caddy', () => {
     for (const device of [a, b, c]) await waitUntil(`${device.name} converges`, 5_000, () => JSON.stringify(shown(device.client)) === JSON.stringify(expected));
 
     const rest = await api.get('/api/todos?limit=100', user.accessToken);
-    expect(rest.body.items.map((t: { title: string; completed: boolean }) => ({ title: t.title, completed: t.completed }))).toEqual(expected.map(({ title, completed }) => ({ title, completed })));
+    expect(rest.body.items.map((t: { title: string; completed: boolean }) => ({ title: t.title, completed: t.completed }))).toEqual(
+      expected.map(({ title, completed }) => ({ title, completed })),
+    );
     // Four changes made offline, four changes on the server: each applied once, and each heard once by the others.
     for (const [device, before] of [
       [b, seqBefore.b],

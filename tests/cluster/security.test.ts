@@ -97,7 +97,9 @@ describe('no client can take instances out of rotation', () => {
       const attacks = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
           rawRequest(
-            [`POST ${['/api/todos', '/graphql', '/api/auth/login'][i % 3]} HTTP/1.1`, 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close'].join('\r\n'),
+            [`POST ${['/api/todos', '/graphql', '/api/auth/login'][i % 3]} HTTP/1.1`, 'Content-Type: application/json', 'Transfer-Encoding: chunked', 'Connection: close'].join(
+              '\r\n',
+            ),
             'zz\r\nabc\r\n0\r\n\r\n',
           ),
         ),
@@ -150,27 +152,31 @@ describe('refresh-token races through Caddy', () => {
   const race = (api: ApiClient, token: string, spreadMs: number) =>
     unlimited(() => Promise.all([0, 1, 2].map((i) => sleep(i * spreadMs).then(() => api.post('/api/auth/refresh', { refreshToken: token })))));
 
-  it('when 3 refreshes race with one token, 16 times and up to 30 ms apart, then each race has one winner, the others 401, and nothing is revoked', { timeout: 150_000 }, async () => {
-    const api = apiClient(cluster.publicUrl);
-    const user = await registerUser(api, 'c-race');
-    const instances = new Set<string>();
-    let token = user.refreshToken;
-    // Few races, as the refresh budget is shared: auth-races.test.ts runs 150 against two in-process instances.
-    for (let round = 0; round < 16; round++) {
-      const answers = await race(api, token, round);
-      for (const r of answers) instances.add(r.headers.get('x-instance-id') ?? 'none');
-      const winners = answers.filter((r) => r.status === 200);
-      expect(winners, `race ${round}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
-      // A contender the limit refused (429) never reached the token.
-      for (const loser of answers.filter((r) => r.status !== 200)) expect([401, 429]).toContain(loser.status);
-      token = winners[0]!.body.refreshToken;
-    }
-    expect(instances.size).toBeGreaterThanOrEqual(2);
-    expect(await probe.sessionsOf(user.id)).toEqual([{ id: user.sessionId, device: expect.any(String), revoked: false }]);
-    const last = await refresh(api, token);
-    expect(last.status).toBe(200);
-    expect((await api.get('/api/me', last.body.accessToken)).status).toBe(200);
-  });
+  it(
+    'when 3 refreshes race with one token, 16 times and up to 30 ms apart, then each race has one winner, the others 401, and nothing is revoked',
+    { timeout: 150_000 },
+    async () => {
+      const api = apiClient(cluster.publicUrl);
+      const user = await registerUser(api, 'c-race');
+      const instances = new Set<string>();
+      let token = user.refreshToken;
+      // Few races, as the refresh budget is shared: auth-races.test.ts runs 150 against two in-process instances.
+      for (let round = 0; round < 16; round++) {
+        const answers = await race(api, token, round);
+        for (const r of answers) instances.add(r.headers.get('x-instance-id') ?? 'none');
+        const winners = answers.filter((r) => r.status === 200);
+        expect(winners, `race ${round}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
+        // A contender the limit refused (429) never reached the token.
+        for (const loser of answers.filter((r) => r.status !== 200)) expect([401, 429]).toContain(loser.status);
+        token = winners[0]!.body.refreshToken;
+      }
+      expect(instances.size).toBeGreaterThanOrEqual(2);
+      expect(await probe.sessionsOf(user.id)).toEqual([{ id: user.sessionId, device: expect.any(String), revoked: false }]);
+      const last = await refresh(api, token);
+      expect(last.status).toBe(200);
+      expect((await api.get('/api/me', last.body.accessToken)).status).toBe(200);
+    },
+  );
 
   it('when a used token is replayed through another instance after the race window, then the session is revoked everywhere', { timeout: 150_000 }, async () => {
     const api = apiClient(cluster.publicUrl);

@@ -19,12 +19,17 @@ describe('the devices page', () => {
     const account = newAccount('Presence');
     const rows = laptop.page.getByTestId('session-item');
     const other = rows.filter({ hasNotText: 'This device' });
-    const presenceOf = async (row: typeof other) => row.getByTestId('session-presence').textContent().catch(() => null);
+    const presenceOf = async (row: typeof other) =>
+      row
+        .getByTestId('session-presence')
+        .textContent()
+        .catch(() => null);
 
     // The page reads the sessions and the user over GraphQL (typed documents generated from backend/schema.graphql).
     const operations: string[] = [];
     laptop.page.on('request', (request) => {
-      if (new URL(request.url()).pathname === '/graphql' && request.method() === 'POST') operations.push(String((request.postDataJSON() as { operationName?: string }).operationName));
+      if (new URL(request.url()).pathname === '/graphql' && request.method() === 'POST')
+        operations.push(String((request.postDataJSON() as { operationName?: string }).operationName));
     });
 
     await step('sign in on two devices and open the devices page', pages, async () => {
@@ -61,7 +66,11 @@ describe('the devices page', () => {
       await field.press('Enter');
       await waitUntil('new name listed', 5_000, async () => (await other.getByTestId('session-name').textContent()) === 'Ada’s phone');
       await phone.page.getByRole('link', { name: 'Devices' }).click();
-      await waitUntil('the phone sees its new name', 5_000, async () => (await phone.page.getByTestId('session-item').filter({ hasText: 'This device' }).getByTestId('session-name').textContent()) === 'Ada’s phone');
+      await waitUntil(
+        'the phone sees its new name',
+        5_000,
+        async () => (await phone.page.getByTestId('session-item').filter({ hasText: 'This device' }).getByTestId('session-name').textContent()) === 'Ada’s phone',
+      );
     });
 
     await laptop.context.close();

@@ -52,7 +52,9 @@ describe('GraphiQL in development', () => {
     await page.getByRole('button', { name: /Execute query/ }).click();
 
     // The subscription is running once the server counts it; then a change made over REST arrives.
-    await waitUntil('the subscription runs', 10_000, async () => /cobalt_graphql_subscriptions_active\{[^}]*root_field="todoChanges"[^}]*\} [1-9]/.test(await (await fetch(`${server.url}/metrics`)).text()));
+    await waitUntil('the subscription runs', 10_000, async () =>
+      /cobalt_graphql_subscriptions_active\{[^}]*root_field="todoChanges"[^}]*\} [1-9]/.test(await (await fetch(`${server.url}/metrics`)).text()),
+    );
     expect((await api.post('/api/todos', { title: 'seen in GraphiQL' }, user.accessToken)).status).toBe(201);
     // The result editor shows spaces as non-breaking ones.
     const result = async () => ((await page.locator('.result-window').textContent()) ?? '').replace(/\s+/g, ' ');

@@ -125,10 +125,14 @@ describe('live sync between tabs in the browser', () => {
       await signIn(offline.page, account);
       await connectedInstance(online.page);
       await connectedInstance(offline.page);
-      await waitForTodos(offline.page, [
-        { title: 'Pack the bags', completed: false },
-        { title: 'Book a taxi', completed: false },
-      ], 5_000);
+      await waitForTodos(
+        offline.page,
+        [
+          { title: 'Pack the bags', completed: false },
+          { title: 'Book a taxi', completed: false },
+        ],
+        5_000,
+      );
     });
 
     await step('the offline device says it is offline', pages, async () => {
@@ -139,11 +143,15 @@ describe('live sync between tabs in the browser', () => {
 
     await step('a change made while offline is kept and shown as not synced', pages, async () => {
       await addTodo(offline.page, 'Written offline');
-      await waitForTodos(offline.page, [
-        { title: 'Pack the bags', completed: false },
-        { title: 'Book a taxi', completed: false },
-        { title: 'Written offline', completed: false },
-      ], 5_000);
+      await waitForTodos(
+        offline.page,
+        [
+          { title: 'Pack the bags', completed: false },
+          { title: 'Book a taxi', completed: false },
+          { title: 'Written offline', completed: false },
+        ],
+        5_000,
+      );
       expect(await offline.page.getByTestId('pending-changes').textContent()).toContain('1 change not synced yet');
       expect(await offline.page.getByTestId('notification').count()).toBe(0);
     });
@@ -157,10 +165,14 @@ describe('live sync between tabs in the browser', () => {
       await todoCheckbox(online.page, 'Pack the bags').click();
       await deleteTodo(online.page, 'Book a taxi');
       await addTodo(online.page, 'Renew passport');
-      await waitForTodos(online.page, [
-        { title: 'Pack the bags', completed: true },
-        { title: 'Renew passport', completed: false },
-      ], 5_000);
+      await waitForTodos(
+        online.page,
+        [
+          { title: 'Pack the bags', completed: true },
+          { title: 'Renew passport', completed: false },
+        ],
+        5_000,
+      );
       await renameTodo(online.page, 'Renew passport', 'Renew the passport');
       await waitForTodos(online.page, expected.slice(0, 2), 5_000);
     });

@@ -44,7 +44,11 @@ describe('offline first in the browser', () => {
     const instanceA = await step('A registers and adds todos; the service worker takes over', pages, async () => {
       await register(a.page, account);
       for (const title of ['Keep me', 'Rename me', 'Delete me']) await addTodo(a.page, title);
-      await waitForTodos(a.page, ['Keep me', 'Rename me', 'Delete me'].map((title) => ({ title, completed: false })), 5_000);
+      await waitForTodos(
+        a.page,
+        ['Keep me', 'Rename me', 'Delete me'].map((title) => ({ title, completed: false })),
+        5_000,
+      );
       await waitForServiceWorker(a.page);
       return connectedInstance(a.page);
     });
@@ -52,7 +56,11 @@ describe('offline first in the browser', () => {
     await step('B signs in on another backend and sees them', pages, async () => {
       await signIn(b.page, account);
       expect(await landOnAnotherInstance(b, b.page, instanceA)).not.toBe(instanceA);
-      await waitForTodos(b.page, ['Keep me', 'Rename me', 'Delete me'].map((title) => ({ title, completed: false })), 5_000);
+      await waitForTodos(
+        b.page,
+        ['Keep me', 'Rename me', 'Delete me'].map((title) => ({ title, completed: false })),
+        5_000,
+      );
     });
 
     const changedOffline: ShownTodo[] = [
@@ -175,13 +183,22 @@ describe('offline first in the browser', () => {
 
     await step('back online, the other device hears each change exactly once', pages, async () => {
       await device.context.setOffline(false);
-      await waitForTodos(other.page, [
-        { title: 'From the first tab', completed: false },
-        { title: 'From the second tab', completed: false },
-      ], 5_000);
+      await waitForTodos(
+        other.page,
+        [
+          { title: 'From the first tab', completed: false },
+          { title: 'From the second tab', completed: false },
+        ],
+        5_000,
+      );
       for (const page of [device.page, second]) await waitUntil('nothing pending', 5_000, async () => (await pendingChanges(page)) === null);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(heard.filter((e) => e.event === 'todo:created').map((e) => e.title).sort()).toEqual(['From the first tab', 'From the second tab']);
+      expect(
+        heard
+          .filter((e) => e.event === 'todo:created')
+          .map((e) => e.title)
+          .sort(),
+      ).toEqual(['From the first tab', 'From the second tab']);
     });
 
     await device.context.close();
@@ -211,10 +228,14 @@ describe('offline first in the browser', () => {
         await device.context.setOffline(true);
         await device.page.goto('/');
         await todoHeading(device.page).waitFor({ timeout: 10_000 });
-        await waitForTodos(device.page, [
-          { title: 'Before the restart', completed: false },
-          { title: 'Made offline, then the browser closed', completed: false },
-        ], 5_000);
+        await waitForTodos(
+          device.page,
+          [
+            { title: 'Before the restart', completed: false },
+            { title: 'Made offline, then the browser closed', completed: false },
+          ],
+          5_000,
+        );
         expect(await pendingChanges(device.page)).toContain('1 change not synced yet');
       });
 
@@ -222,10 +243,14 @@ describe('offline first in the browser', () => {
         await signIn(other.page, account);
         await connectedInstance(other.page);
         await device.context.setOffline(false);
-        await waitForTodos(other.page, [
-          { title: 'Before the restart', completed: false },
-          { title: 'Made offline, then the browser closed', completed: false },
-        ], 5_000);
+        await waitForTodos(
+          other.page,
+          [
+            { title: 'Before the restart', completed: false },
+            { title: 'Made offline, then the browser closed', completed: false },
+          ],
+          5_000,
+        );
         await waitUntil('nothing pending', 5_000, async () => (await pendingChanges(device.page)) === null);
         await new Promise((resolve) => setTimeout(resolve, 500));
         expect(heard.filter((e) => e.title === 'Made offline, then the browser closed').length).toBe(1);

@@ -86,10 +86,14 @@ describe('sessions and accounts in the browser', () => {
       await addTodo(bob.page, 'Bob: fix the bike');
       await addTodo(alice.page, 'Alice: buy the present');
       await alice.page.getByRole('checkbox', { name: 'Mark “Alice: buy the present” as done' }).click();
-      await waitForTodos(alice.page, [
-        { title: 'Alice: plan the surprise party', completed: false },
-        { title: 'Alice: buy the present', completed: true },
-      ], 5_000);
+      await waitForTodos(
+        alice.page,
+        [
+          { title: 'Alice: plan the surprise party', completed: false },
+          { title: 'Alice: buy the present', completed: true },
+        ],
+        5_000,
+      );
       await waitForTodos(bob.page, [{ title: 'Bob: fix the bike', completed: false }], 5_000);
     });
 

@@ -35,10 +35,14 @@ describe('the terminal client next to the web app', () => {
       await step('added in the terminal, shown in the browser', { web }, async () => {
         const added = await cobalt(['add', 'Added in the terminal'], env);
         expect(added.code).toBe(0);
-        await waitForTodos(web.page, [
-          { title: 'Added in the browser', completed: false },
-          { title: 'Added in the terminal', completed: false },
-        ], 2_000);
+        await waitForTodos(
+          web.page,
+          [
+            { title: 'Added in the browser', completed: false },
+            { title: 'Added in the terminal', completed: false },
+          ],
+          2_000,
+        );
       });
     } finally {
       expect(await watch.stop()).toBe(0);

@@ -15,7 +15,7 @@ describe('fault: a backend is SIGKILLed under load', () => {
     const displaced = scenario.load.sockets.filter((s) => s.connected && s.instanceId === victim);
     const port = scenario.cluster.ports.backends[Number(victim.split('-')[1]) - 1]!;
     // A crash at the worst moment: while writes sent to it are being processed.
-    for (const until = Date.now() + 10_000; Date.now() < until && writesInFlightOn(scenario, victim, 2) < 1; ) await sleep(1);
+    for (const until = Date.now() + 10_000; Date.now() < until && writesInFlightOn(scenario, victim, 2) < 1;) await sleep(1);
     const inFlight = writesInFlightOn(scenario, victim, 2);
     const killedAt = Date.now();
     await scenario.cluster.kill(victim, 'SIGKILL');

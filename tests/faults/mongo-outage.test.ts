@@ -11,7 +11,9 @@ const FAIL_FAST_MS = 5000;
 /** Each backend's TCP connections to MongoDB by state (what a backend that does not recover still holds). */
 function connectionsTo(url: string, scenario: FaultScenario): string {
   const port = new URL(url).port;
-  const lines = execFileSync('ss', ['-tnpH'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`127.0.0.1:${port} `) && l.includes('node'));
+  const lines = execFileSync('ss', ['-tnpH'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`127.0.0.1:${port} `) && l.includes('node'));
   const pids = new Map(scenario.cluster.services().map((svc) => [svc.pid, svc.name]));
   const count = new Map<string, number>();
   for (const line of lines) {
@@ -44,9 +46,21 @@ describe(`fault: MongoDB stopped for ${knobs.outageSeconds} s under load`, () =>
     outcome.figures.extra.push(
       ['MongoDB away (stopped → ready again)', `${outage.up - outage.down} ms`],
       ['write attempts failed in the outage', histogram(during.map(describeFailure))],
-      ['HTTP failures: answered in p95 / max', `${percentile(httpDuring.map((f) => f.ms), 95)} / ${Math.max(0, ...httpDuring.map((f) => f.ms))} ms`],
-      ['socket failures: answered in p95 / max', `${percentile(socketAnswered.map((f) => f.ms), 95)} / ${Math.max(0, ...socketAnswered.map((f) => f.ms))} ms`],
-      ['writes acked in the outage, after Caddy\'s next check', ledger.ackedBetween(outage.core.from, outage.core.to)],
+      [
+        'HTTP failures: answered in p95 / max',
+        `${percentile(
+          httpDuring.map((f) => f.ms),
+          95,
+        )} / ${Math.max(0, ...httpDuring.map((f) => f.ms))} ms`,
+      ],
+      [
+        'socket failures: answered in p95 / max',
+        `${percentile(
+          socketAnswered.map((f) => f.ms),
+          95,
+        )} / ${Math.max(0, ...socketAnswered.map((f) => f.ms))} ms`,
+      ],
+      ["writes acked in the outage, after Caddy's next check", ledger.ackedBetween(outage.core.from, outage.core.to)],
       ['first ack after MongoDB was back', `${firstAckAfter} ms`],
       ['all backends ready again after MongoDB', typeof readyAfterMs === 'number' ? `${readyAfterMs} ms` : readyAfterMs],
     );

@@ -58,17 +58,24 @@ describe(`fault: Postgres stopped for ${knobs.outageSeconds} s under load`, () =
           },
           (e: Error & { data?: { code?: string } }) => e.data?.code ?? e.message,
         );
-      [probes.loginCaddy, probes.meCaddy, probes.readCaddy, probes.writeCaddy, probes.loginDirect, probes.writeDirect, newSocket.caddy, newSocket.direct, fanOutDuring] = await Promise.all([
-        timed(login(viaCaddy)),
-        timed(() => viaCaddy.get('/api/me', user.accessToken)),
-        timed(() => viaCaddy.get('/api/todos', user.accessToken)),
-        timed(() => viaCaddy.request('POST', '/api/todos', { body: { title: 'while postgres is away' }, token: user.accessToken, headers: { 'idempotency-key': `pg-probe-${Date.now()}` } })),
-        timed(login(direct)),
-        timed(() => direct.post('/api/todos', { title: 'while postgres is away, direct' }, user.accessToken)),
-        connect(scenario.cluster.urls.public),
-        connect(scenario.cluster.urls.backends[0]!),
-        fanOut.run(),
-      ]);
+      [probes.loginCaddy, probes.meCaddy, probes.readCaddy, probes.writeCaddy, probes.loginDirect, probes.writeDirect, newSocket.caddy, newSocket.direct, fanOutDuring] =
+        await Promise.all([
+          timed(login(viaCaddy)),
+          timed(() => viaCaddy.get('/api/me', user.accessToken)),
+          timed(() => viaCaddy.get('/api/todos', user.accessToken)),
+          timed(() =>
+            viaCaddy.request('POST', '/api/todos', {
+              body: { title: 'while postgres is away' },
+              token: user.accessToken,
+              headers: { 'idempotency-key': `pg-probe-${Date.now()}` },
+            }),
+          ),
+          timed(login(direct)),
+          timed(() => direct.post('/api/todos', { title: 'while postgres is away, direct' }, user.accessToken)),
+          connect(scenario.cluster.urls.public),
+          connect(scenario.cluster.urls.backends[0]!),
+          fanOut.run(),
+        ]);
     });
     const readyAfterMs = await waitAllReady(scenario).catch((error: Error) => error.message);
     let loginBackMs = 0;

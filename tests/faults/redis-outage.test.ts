@@ -24,7 +24,7 @@ describe(`fault: Redis stopped for ${knobs.outageSeconds} s under load`, () => {
     const ackedHttp = ledger.ackedBetween(core.from, core.to, 'rest') + ledger.ackedBetween(core.from, core.to, 'graphql');
     outcome.figures.extra.push(
       ['Redis away (stopped → ready again)', `${outage.up - outage.down} ms`],
-      ['writes acked in the outage, after Caddy\'s next check (socket / HTTP)', `${ackedSocket} / ${ackedHttp}`],
+      ["writes acked in the outage, after Caddy's next check (socket / HTTP)", `${ackedSocket} / ${ackedHttp}`],
       ['failed attempts in the outage', histogram(ledger.failuresBetween(outage.down, outage.up).map(describeFailure))],
       ['all backends ready again after Redis', typeof readyAfterMs === 'number' ? `${readyAfterMs} ms` : readyAfterMs],
       ['fan-out after recovery (deliveries, slowest)', `${fanOut.delivered}/${fanOut.expected}, ${fanOut.maxMs} ms`],

@@ -24,9 +24,10 @@ describe('fault: rolling restart of every backend under load', () => {
     await sleep(4000);
     const outcome = await scenario.finish();
     outcome.figures.extra.push(
-      ...steps.map(
-        (s): [string, string] => [`${s.name}: sockets / exit / ready / routed`, `${s.sockets} / ${s.exitedInMs} ms (code ${s.exitCode}) / ${s.readyInMs} ms / +${s.routedInMs} ms`],
-      ),
+      ...steps.map((s): [string, string] => [
+        `${s.name}: sockets / exit / ready / routed`,
+        `${s.sockets} / ${s.exitedInMs} ms (code ${s.exitCode}) / ${s.readyInMs} ms / +${s.routedInMs} ms`,
+      ]),
     );
     scenario.report(outcome);
     expectNothingLost(scenario, outcome);

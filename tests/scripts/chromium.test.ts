@@ -10,7 +10,7 @@ const working = (bin: string, name: string) => fakeProgram(bin, name, 'echo "Chr
 const snapStub = (bin: string, name: string) => fakeProgram(bin, name, `echo "Command '/usr/bin/${name}' requires the chromium snap to be installed." >&2; exit 1`);
 
 describe('Chromium, wherever the system has it', () => {
-  it('when it is Ubuntu\'s chromium-browser on PATH, then the browser tests use it', () => {
+  it("when it is Ubuntu's chromium-browser on PATH, then the browser tests use it", () => {
     const bin = dir('ubuntu');
     const browser = working(bin, 'chromium-browser');
     expect(findChromium({ env: { PATH: bin }, paths: [] })).toBe(browser);
@@ -43,9 +43,12 @@ describe('Chromium, wherever the system has it', () => {
 
   it('when the system has no Chromium, then only the browser tests ask apt for it: npm start does not', async () => {
     const missing = (browser: boolean) =>
-      runModule(`import { detectMissingApt } from ${repoModule('scripts', 'setup', 'system-packages.mjs')};\nconsole.log(JSON.stringify(detectMissingApt({ browser: ${browser} }).map((m) => m.why)));`, {
-        env: { PATH: process.env.PATH, COBALT_CHROMIUM: '/nonexistent/chromium' },
-      });
+      runModule(
+        `import { detectMissingApt } from ${repoModule('scripts', 'setup', 'system-packages.mjs')};\nconsole.log(JSON.stringify(detectMissingApt({ browser: ${browser} }).map((m) => m.why)));`,
+        {
+          env: { PATH: process.env.PATH, COBALT_CHROMIUM: '/nonexistent/chromium' },
+        },
+      );
     const forStart = await missing(false);
     const forTests = await missing(true);
     expect(JSON.parse(forStart.output)).not.toContain('Chromium (browser tests)');

@@ -14,10 +14,17 @@ async function buildFerretdbWith(goVersion: string) {
   const root = dir(`checkout-${goVersion}`);
   cpSync(join(ROOT, 'tools', 'ferretdb'), join(root, 'tools', 'ferretdb'), { recursive: true });
   const bin = dir(`go-${goVersion}`);
-  fakeProgram(bin, 'go', `[ "$1" = "version" ] && { echo "go version go${goVersion} linux/amd64"; exit 0; }\necho "go $* GOTOOLCHAIN=$GOTOOLCHAIN" >> ${join(bin, 'calls')}\nexit 1`);
-  const run = await runModule(`import { setup } from ${repoModule('scripts', 'setup', 'install.mjs')};\nawait setup({ root: ${JSON.stringify(root)}, apt: false, npm: false, build: false });`, {
-    env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root },
-  });
+  fakeProgram(
+    bin,
+    'go',
+    `[ "$1" = "version" ] && { echo "go version go${goVersion} linux/amd64"; exit 0; }\necho "go $* GOTOOLCHAIN=$GOTOOLCHAIN" >> ${join(bin, 'calls')}\nexit 1`,
+  );
+  const run = await runModule(
+    `import { setup } from ${repoModule('scripts', 'setup', 'install.mjs')};\nawait setup({ root: ${JSON.stringify(root)}, apt: false, npm: false, build: false });`,
+    {
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root },
+    },
+  );
   const calls = () => readFileSync(join(bin, 'calls'), 'utf8').trim().split('\n');
   return { run, calls };
 }

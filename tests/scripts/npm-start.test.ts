@@ -21,7 +21,12 @@ interface NpmStart {
 /** `npm start` as a user types it, with no terminal, in a process group of its own. */
 function npmStart(...args: string[]): NpmStart {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^COBALT_.*_PORTS?$|^COBALT_DATA_DIR$/.test(key)));
-  const npm = spawn('npm', ['start', '--', '--no-setup', '--port-offset', String(OFFSET), '--data-dir', dataDir, ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const npm = spawn('npm', ['start', '--', '--no-setup', '--port-offset', String(OFFSET), '--data-dir', dataDir, ...args], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   npm.stdout.on('data', (d) => (output += d));
   npm.stderr.on('data', (d) => (output += d));
@@ -68,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('npm start', () => {
-  it('when Prometheus\'s port is taken, then the cluster starts all the same, its Prometheus on the next free port, and says so', async () => {
+  it("when Prometheus's port is taken, then the cluster starts all the same, its Prometheus on the next free port, and says so", async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(9090 + OFFSET, '127.0.0.1', resolve));
     try {

@@ -11,7 +11,8 @@ function stockPython(bin: string, { venv }: { venv: boolean }) {
   fakeProgram(bin, 'python3', `[ "$1" = "-m" ] && [ "$2" = "pip" ] && { echo "/usr/bin/python3: No module named pip" >&2; exit 1; }\n${refuseVenv}\nexec /usr/bin/python3 "$@"`);
 }
 
-const installPyYaml = (tools: string) => `import { pipInstall } from ${repoModule('scripts', 'setup', 'check-tools.mjs')};\npipInstall(${JSON.stringify(tools)}, ['PyYAML==6.0.3'], console.log);`;
+const installPyYaml = (tools: string) =>
+  `import { pipInstall } from ${repoModule('scripts', 'setup', 'check-tools.mjs')};\npipInstall(${JSON.stringify(tools)}, ['PyYAML==6.0.3'], console.log);`;
 
 describe('the PyPI check tools on a python3 without pip', () => {
   it('when python3 has no pip, then they are installed with the pip of a virtual environment in the tools dir', async () => {

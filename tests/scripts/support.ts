@@ -46,7 +46,10 @@ export interface Finished {
  * fresh Node process with exactly `env`, in a session of its own (no terminal), optionally as
  * another user; killed after `timeoutMs`.
  */
-export function runModule(source: string, { env, user, timeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; user?: { uid: number; gid: number }; timeoutMs?: number }): Promise<Finished> {
+export function runModule(
+  source: string,
+  { env, user, timeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; user?: { uid: number; gid: number }; timeoutMs?: number },
+): Promise<Finished> {
   const started = Date.now();
   const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...user });
   let output = '';

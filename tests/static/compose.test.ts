@@ -9,7 +9,14 @@ type Json = any;
 
 const SECRETS = ['JWT_SECRET', 'POSTGRES_PASSWORD', 'MONGO_ROOT_PASSWORD', 'MONGO_PASSWORD', 'REDIS_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'];
 // Stand-ins for the secrets an operator puts in .env; only their shape matters here.
-const TEST_SECRETS = { JWT_SECRET: 'x'.repeat(48), POSTGRES_PASSWORD: 'pg0123', MONGO_ROOT_PASSWORD: 'root0123', MONGO_PASSWORD: 'mongo0123', REDIS_PASSWORD: 'redis0123', GRAFANA_ADMIN_PASSWORD: 'grafana0123' };
+const TEST_SECRETS = {
+  JWT_SECRET: 'x'.repeat(48),
+  POSTGRES_PASSWORD: 'pg0123',
+  MONGO_ROOT_PASSWORD: 'root0123',
+  MONGO_PASSWORD: 'mongo0123',
+  REDIS_PASSWORD: 'redis0123',
+  GRAFANA_ADMIN_PASSWORD: 'grafana0123',
+};
 
 /** `docker compose config` of a file: the Compose specification schema, interpolation and references checked. */
 function composeConfig(file: string, { env = {}, extra = [] as string[] } = {}) {
@@ -94,8 +101,7 @@ describe('docker-compose.yml (production)', () => {
     for (const [name, svc] of Object.entries<Json>(model.services)) {
       if (!svc.build) expect(svc.image, name).toMatch(/^[\w./-]+:v?\d+(\.\d+)*(-alpine)?$/);
     }
-    const namedVolume = (svc: string, target: string) =>
-      model.services[svc].volumes.some((v: Json) => v.type === 'volume' && v.target === target && model.volumes[v.source]);
+    const namedVolume = (svc: string, target: string) => model.services[svc].volumes.some((v: Json) => v.type === 'volume' && v.target === target && model.volumes[v.source]);
     expect(namedVolume('postgres', '/var/lib/postgresql/data')).toBe(true);
     expect(namedVolume('mongo', '/data/db')).toBe(true);
     expect(namedVolume('redis', '/data')).toBe(true);

@@ -12,7 +12,10 @@ function stages(file: string): Stage[] {
   const text = readRepoFile(file).replace(/\\\n/g, ' ');
   const args = new Map<string, string>();
   const out: Stage[] = [];
-  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     const arg = /^ARG (\w+)=(\S+)$/.exec(line);
     if (arg && out.length === 0) args.set(arg[1]!, arg[2]!);
     const from = /^FROM (\S+)(?: AS (\S+))?$/i.exec(line);
@@ -82,7 +85,11 @@ describe('Dockerfiles', () => {
     for (const file of ['backend/Dockerfile', 'frontend/Dockerfile']) {
       for (const stage of stages(file)) {
         for (const copy of instruction(stage, 'COPY').filter((l) => !l.includes('--from='))) {
-          const sources = copy.split(/\s+/).slice(1).filter((a) => !a.startsWith('--')).slice(0, -1);
+          const sources = copy
+            .split(/\s+/)
+            .slice(1)
+            .filter((a) => !a.startsWith('--'))
+            .slice(0, -1);
           for (const src of sources) {
             const hit = plain.find((p) => src === p || src.startsWith(`${p}/`));
             expect(hit, `${file}: COPY ${src} is excluded by .dockerignore (${hit})`).toBeUndefined();

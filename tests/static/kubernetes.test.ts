@@ -32,7 +32,16 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   it('when kustomize renders them and kubeconform validates them strictly against each Kubernetes version, then every object is valid', () => {
     const t = tools();
     for (const version of t.kubernetesVersions) {
-      const res = run(t.kubeconform, ['-strict', '-summary', '-kubernetes-version', version, '-schema-location', t.kubernetesSchemaLocation, renderedFile, `${DIR}/secret.example.yaml`]);
+      const res = run(t.kubeconform, [
+        '-strict',
+        '-summary',
+        '-kubernetes-version',
+        version,
+        '-schema-location',
+        t.kubernetesSchemaLocation,
+        renderedFile,
+        `${DIR}/secret.example.yaml`,
+      ]);
       expect(res.code, `Kubernetes ${version}:\n${res.output}`).toBe(0);
       expect(res.output).toMatch(new RegExp(`${objects.length + 1} resources found in \\d+ files? - Valid: ${objects.length + 1}, Invalid: 0, Errors: 0, Skipped: 0`));
     }
@@ -101,7 +110,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const paths = (ing: Json) => ing.spec.rules.flatMap((r: Json) => r.http.paths.map((p: Json) => [p.path, p.backend.service.name]));
     expect(paths(realtime)).toEqual([['/socket.io', 'cobalt-backend']]);
     const main = paths(find('Ingress', 'cobalt'));
-    expect(main.filter(([, svc]: string[]) => svc === 'cobalt-backend').map(([p]: string[]) => p).sort()).toEqual(['/api', '/graphql', '/health']);
+    expect(
+      main
+        .filter(([, svc]: string[]) => svc === 'cobalt-backend')
+        .map(([p]: string[]) => p)
+        .sort(),
+    ).toEqual(['/api', '/graphql', '/health']);
     expect(main).toContainEqual(['/', 'cobalt-web']);
     expect(find('Ingress', 'cobalt').metadata.annotations?.['nginx.ingress.kubernetes.io/affinity']).toBeUndefined();
   });

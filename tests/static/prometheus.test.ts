@@ -100,8 +100,14 @@ describe('alert rules', () => {
     const cases = tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const rule of rules().filter((r) => r.alert)) {
       const mine = cases.filter((c) => c.alertname === rule.alert);
-      expect(mine.some((c) => c.exp_alerts.length > 0), `${rule.alert} never fires in a test`).toBe(true);
-      expect(mine.some((c) => c.exp_alerts.length === 0), `${rule.alert} is never shown quiet in a test`).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${rule.alert} never fires in a test`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${rule.alert} is never shown quiet in a test`,
+      ).toBe(true);
     }
   });
 

@@ -139,7 +139,11 @@ export function promqlNames(expr: string): { metrics: Set<string>; labels: Set<s
   });
   rest = rest.replace(/\[[^\]]*\]/g, ' ');
   rest = rest.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/g, (_, _kw: string, list: string) => {
-    for (const l of list.split(',').map((s) => s.trim()).filter(Boolean)) labels.add(l);
+    for (const l of list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      labels.add(l);
     return ' ';
   });
   rest = rest.replace(/\boffset\s+\S+/g, ' ');

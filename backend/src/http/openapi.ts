@@ -95,7 +95,8 @@ export function buildOpenApiDocument(routes: OpenApiPaths): Record<string, unkno
         const query = jsonSchema(op.query, 'input', schemas) as { properties: Record<string, unknown>; required?: string[] };
         for (const [name, schema] of Object.entries(query.properties)) parameters.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema });
       }
-      for (const [name, header] of Object.entries(op.headers ?? {})) parameters.push({ name, in: 'header', required: false, description: header.description, schema: jsonSchema(header.schema, 'input', schemas) });
+      for (const [name, header] of Object.entries(op.headers ?? {}))
+        parameters.push({ name, in: 'header', required: false, description: header.description, schema: jsonSchema(header.schema, 'input', schemas) });
       const [okStatus, okSchema, okText] = op.ok;
       const responses: Record<string, unknown> = {
         [okStatus]: okSchema ? { description: okText, content: { 'application/json': { schema: named(okSchema, 'output') } } } : { description: okText },
@@ -128,7 +129,8 @@ export function buildOpenApiDocument(routes: OpenApiPaths): Record<string, unkno
     info: {
       title: 'Cobalt REST API',
       version: '1',
-      description: 'Accounts, sessions and todos over HTTP. The contract in prose is docs/API.md; GraphQL is at /graphql (schema: backend/schema.graphql), live events at /socket.io/ and over graphql-ws at /graphql.',
+      description:
+        'Accounts, sessions and todos over HTTP. The contract in prose is docs/API.md; GraphQL is at /graphql (schema: backend/schema.graphql), live events at /socket.io/ and over graphql-ws at /graphql.',
     },
     servers: [{ url: '/' }],
     tags: [...tags].map((name) => ({ name })),

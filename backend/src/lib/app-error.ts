@@ -23,11 +23,7 @@ export class AppError extends Error {
   /** Seconds a client should wait before retrying (RATE_LIMITED, UNAVAILABLE). */
   readonly retryAfterSeconds?: number;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { details?: unknown; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { details?: unknown; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -47,8 +43,7 @@ export const unauthenticated = (message = 'Authentication required') => new AppE
 const PRISMA_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 // A raw query ($queryRaw) fails as P2010 whatever the cause; the driver adapter's own error says whether it was the link.
 const DRIVER_UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
-const driverErrorKind = (error: unknown): unknown =>
-  (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError?.cause?.kind;
+const driverErrorKind = (error: unknown): unknown => (error as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } }).meta?.driverAdapterError?.cause?.kind;
 
 /** Dependency failures (database or cache unreachable) surface as UNAVAILABLE, never as a stack trace. */
 export function isInfrastructureError(error: unknown): boolean {

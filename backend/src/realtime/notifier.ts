@@ -13,10 +13,7 @@ export interface RealtimeNotifier {
 }
 
 /** What is announced. */
-export type Announcement =
-  | { kind: 'todo'; change: TodoChange }
-  | { kind: 'session:created'; session: Omit<Session, 'current'> }
-  | { kind: 'session:revoked'; sessionId: string };
+export type Announcement = { kind: 'todo'; change: TodoChange } | { kind: 'session:created'; session: Omit<Session, 'current'> } | { kind: 'session:revoked'; sessionId: string };
 
 /** Who hears an announcement: every live connection of one user, on every instance, but one session's. */
 export interface Audience {

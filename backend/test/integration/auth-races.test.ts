@@ -36,26 +36,30 @@ describe('refresh-token rotation and registration races', () => {
   const staggered = <T>(count: number, spreadMs: number, send: (i: number) => Promise<T>) =>
     Promise.all(Array.from({ length: count }, (_, i) => sleep(i === 0 ? 0 : i * spreadMs + Math.random()).then(() => send(i))));
 
-  it('when 3 refreshes race with one token, 150 times over two instances and up to 40 ms apart (first to last), then each race has exactly one winner and the session lives on', { timeout: 90_000 }, async () => {
-    const user = await registerUser(apis[0]!, 'race');
-    let token = user.refreshToken;
-    for (let race = 0; race < 150; race++) {
-      // Races run from all at once to 20 ms apart: later contenders arrive after the winner has committed.
-      const answers = await staggered(3, race % 21, (i) => refresh(apis[(race + i) % 2]!, token));
-      const winners = answers.filter((r) => r.status === 200);
-      expect(winners, `race ${race}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
-      for (const loser of answers.filter((r) => r.status !== 200)) {
-        expect(loser.status).toBe(401);
-        expect(loser.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'Invalid refresh token' });
+  it(
+    'when 3 refreshes race with one token, 150 times over two instances and up to 40 ms apart (first to last), then each race has exactly one winner and the session lives on',
+    { timeout: 90_000 },
+    async () => {
+      const user = await registerUser(apis[0]!, 'race');
+      let token = user.refreshToken;
+      for (let race = 0; race < 150; race++) {
+        // Races run from all at once to 20 ms apart: later contenders arrive after the winner has committed.
+        const answers = await staggered(3, race % 21, (i) => refresh(apis[(race + i) % 2]!, token));
+        const winners = answers.filter((r) => r.status === 200);
+        expect(winners, `race ${race}: ${answers.map((r) => r.status).join(',')}`).toHaveLength(1);
+        for (const loser of answers.filter((r) => r.status !== 200)) {
+          expect(loser.status).toBe(401);
+          expect(loser.body.error).toEqual({ code: 'UNAUTHENTICATED', message: 'Invalid refresh token' });
+        }
+        token = winners[0]!.body.refreshToken;
       }
-      token = winners[0]!.body.refreshToken;
-    }
-    // Nothing was revoked: the session is live, its last token and its access tokens work.
-    expect(await probe.sessionsOf(user.id)).toEqual([{ id: user.sessionId, device: expect.any(String), revoked: false }]);
-    const last = await refresh(apis[1]!, token);
-    expect(last.status).toBe(200);
-    expect((await apis[0]!.get('/api/me', last.body.accessToken)).status).toBe(200);
-  });
+      // Nothing was revoked: the session is live, its last token and its access tokens work.
+      expect(await probe.sessionsOf(user.id)).toEqual([{ id: user.sessionId, device: expect.any(String), revoked: false }]);
+      const last = await refresh(apis[1]!, token);
+      expect(last.status).toBe(200);
+      expect((await apis[0]!.get('/api/me', last.body.accessToken)).status).toBe(200);
+    },
+  );
 
   it('when two browser tabs race with the refresh cookie, then one wins and the other tab is not signed out', async () => {
     const user = await registerUser(apis[0]!, 'race-web');

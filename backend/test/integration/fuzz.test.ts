@@ -116,7 +116,12 @@ describe('fuzz: hostile values everywhere, nothing gets through', () => {
       await send(`web refresh cookie body = ${name}`, 'POST', '/api/auth/refresh', { raw: field('refreshToken', value), headers: { 'x-cobalt-client': 'web' }, write: true });
       await send(`rename device = ${name}`, 'PATCH', `/api/sessions/${victim.sessionId}`, { raw: field('device', value), token: victim.accessToken, write: true });
       await send(`create title = ${name}`, 'POST', '/api/todos', { raw: field('title', value), token: victim.accessToken, write: true });
-      await send(`keyed create title = ${name}`, 'POST', '/api/todos', { raw: field('title', value), token: victim.accessToken, headers: { 'idempotency-key': `fuzz-${n}-${name.length}` }, write: true });
+      await send(`keyed create title = ${name}`, 'POST', '/api/todos', {
+        raw: field('title', value),
+        token: victim.accessToken,
+        headers: { 'idempotency-key': `fuzz-${n}-${name.length}` },
+        write: true,
+      });
       await send(`update title = ${name}`, 'PATCH', `/api/todos/${todoId}`, { raw: field('title', value), token: victim.accessToken, write: true });
       await send(`update completed = ${name}`, 'PATCH', `/api/todos/${todoId}`, { raw: field('completed', value), token: victim.accessToken, write: true });
       await send(`update id in body = ${name}`, 'PATCH', `/api/todos/${todoId}`, { raw: field('id', value, { completed: true }), token: victim.accessToken, write: true });
@@ -183,14 +188,21 @@ describe('fuzz: hostile values everywhere, nothing gets through', () => {
     for (const [name, value] of HOSTILE) {
       for (const [op, query, vars] of operations) {
         if (value === 'null' && optional(query)) continue;
-        await send(`${op} = ${name}`, 'POST', '/graphql', { raw: `{"query":${JSON.stringify(query)},"variables":${variables(vars, value)}}`, token: victim.accessToken, write: query.startsWith('mutation') });
+        await send(`${op} = ${name}`, 'POST', '/graphql', {
+          raw: `{"query":${JSON.stringify(query)},"variables":${variables(vars, value)}}`,
+          token: victim.accessToken,
+          write: query.startsWith('mutation'),
+        });
       }
       for (const part of ['query', 'variables', 'operationName', 'extensions']) {
         const body = part === 'query' ? `{"query":${value}}` : `{"query":"{ me { id } }","${part}":${value}}`;
         await send(`graphql ${part} = ${name}`, 'POST', '/graphql', { raw: body, token: victim.accessToken, write: false });
       }
       await send(`graphql body = ${name}`, 'POST', '/graphql', { raw: value, token: victim.accessToken, write: false });
-      await send(`anonymous graphql ${name}`, 'POST', '/graphql', { raw: `{"query":"mutation ($v: String!) { createTodo(title: $v) { id } }","variables":{"v":${value}}}`, write: true });
+      await send(`anonymous graphql ${name}`, 'POST', '/graphql', {
+        raw: `{"query":"mutation ($v: String!) { createTodo(title: $v) { id } }","variables":{"v":${value}}}`,
+        write: true,
+      });
     }
     for (const [name, segment] of HOSTILE_SEGMENTS) {
       await send(`graphql GET query = ${name}`, 'GET', `/graphql?query=${segment}`, { token: victim.accessToken, headers: { 'apollo-require-preflight': 'true' }, write: false });

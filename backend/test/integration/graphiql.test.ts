@@ -26,7 +26,11 @@ describe('GraphiQL', () => {
   });
 
   it('when a client posts to /graphql in development, then GraphQL answers as before', async () => {
-    const res = await fetch(`${dev.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const res = await fetch(`${dev.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
   });
 

@@ -85,7 +85,10 @@ describe('GraphQL subscriptions on one instance', () => {
   it('when a subscription runs over HTTP, then it is refused: subscriptions need the WebSocket', async () => {
     const res = await api.graphql('subscription { sessionEvents { type } }', {}, user.accessToken);
     expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatchObject({ message: 'Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)', extensions: { code: 'VALIDATION_FAILED' } });
+    expect(res.body.errors[0]).toMatchObject({
+      message: 'Subscriptions run over a WebSocket at /graphql (graphql-transport-ws protocol)',
+      extensions: { code: 'VALIDATION_FAILED' },
+    });
   });
 
   it('when a user sends more operations than the per-user budget, then the next subscription is refused RATE_LIMITED', async () => {

@@ -98,7 +98,7 @@ describe('GraphQL', () => {
     expect(list.body.data.todos.items.map((t: { title: string }) => t.title)).not.toContain('over GET');
   });
 
-  it('when a field fails on the client\'s input, then its error says so in extensions.classification too', async () => {
+  it("when a field fails on the client's input, then its error says so in extensions.classification too", async () => {
     const res = await api.graphql('{ todo(id: "nope") { id } }', {}, alice.accessToken);
     expect(res.body.errors[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', classification: 'BAD_REQUEST' });
     const missing = await api.graphql('mutation { deleteTodo(id: "aaaaaaaaaaaaaaaaaaaaaaaa") }', {}, alice.accessToken);

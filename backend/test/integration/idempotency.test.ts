@@ -118,7 +118,9 @@ describe('idempotent writes', () => {
   it('when a keyed create died after logging it and holding the lock, then its retry waits out the lease and completes it once', async () => {
     const key = randomUUID();
     const title = 'logged, never stored';
-    const fingerprint = createHash('sha256').update(JSON.stringify(['todo:create', { title }])).digest('base64url');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify(['todo:create', { title }]))
+      .digest('base64url');
     const slot = await nextSlot(apiA);
     await strandWrite({ seq: slot.seq, todoId: keyedTodoId(user.id, key), kind: 'created', key, title, pos: slot.pos, fingerprint }, 1500);
     const listener = await connectSocket(b.url, user.accessToken);

@@ -193,7 +193,7 @@ describe('one way per API to give the idempotency key', () => {
     expect(keyed.status).toBe(201);
   });
 
-  it('when a PATCH body carries an id, then it is refused (the id is the path\'s) and nothing changes', async () => {
+  it("when a PATCH body carries an id, then it is refused (the id is the path's) and nothing changes", async () => {
     const { user, todo } = await victim('body-id');
     const other = (await api.post('/api/todos', { title: 'other' }, user.accessToken)).body;
     const before = await probe.stateOf(user.id);

@@ -55,7 +55,10 @@ describe('health, metrics and stored logs', () => {
     let records: any[] = [];
     for (let i = 0; i < 30 && records.length < 3; i++) {
       await sleep(200);
-      records = await mongo.collection('logs').find({ $or: [{ userId: user.id }, { todoId: todo.id }] }).toArray();
+      records = await mongo
+        .collection('logs')
+        .find({ $or: [{ userId: user.id }, { todoId: todo.id }] })
+        .toArray();
     }
     const audit = records.find((r) => r.event === 'todo.created');
     expect(audit).toMatchObject({ record: 'audit', instance: 'obs-1', userId: user.id, todoId: todo.id, requestId: expect.any(String) });
@@ -95,7 +98,10 @@ describe('health, metrics and stored logs', () => {
     let events: string[] = [];
     for (let i = 0; i < 30; i++) {
       await sleep(200);
-      const records = await mongo.collection('logs').find({ record: 'audit', $or: [{ userId: user.id }, { event: 'security.origin_refused' }] }).toArray();
+      const records = await mongo
+        .collection('logs')
+        .find({ record: 'audit', $or: [{ userId: user.id }, { event: 'security.origin_refused' }] })
+        .toArray();
       events = records.map((r) => r.event);
       if (['user.sign_in_failed', 'session.refresh_token_reused', 'security.origin_refused'].every((e) => events.includes(e))) break;
     }

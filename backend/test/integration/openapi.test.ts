@@ -19,7 +19,9 @@ describe('the OpenAPI document', () => {
     const routes = (stack: Layer[]): string[] =>
       stack.flatMap((layer) =>
         layer.route
-          ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+          ? Object.keys(layer.route.methods)
+              .filter((m) => m !== '_all')
+              .map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
           : routes(layer.handle?.stack ?? []),
       );
     const served = routes(app.router.stack).filter((r) => r !== 'GET /metrics'); // per-instance, never public

@@ -37,7 +37,10 @@ describe('persisted-query probing', () => {
   const hash = '0'.repeat(64);
   const probes: [string, () => Promise<{ status: number; body: any }>][] = [
     ['an unknown hash', () => api.request('POST', '/graphql', { body: { extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, headers: from() })],
-    ['a hash that does not match the query', () => api.request('POST', '/graphql', { body: { query: '{ me { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, headers: from() })],
+    [
+      'a hash that does not match the query',
+      () => api.request('POST', '/graphql', { body: { query: '{ me { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, headers: from() }),
+    ],
     [
       'an unknown hash over GET',
       () =>

@@ -43,7 +43,9 @@ describe('when Redis goes away and comes back', () => {
     // Sign-in limits fall back to this instance's own counters: still bounded.
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push((await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' }, headers: { 'x-forwarded-for': '192.0.2.77' } })).status);
+      statuses.push(
+        (await api.request('POST', '/api/auth/login', { body: { email: user.email, password: 'wrong password' }, headers: { 'x-forwarded-for': '192.0.2.77' } })).status,
+      );
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);

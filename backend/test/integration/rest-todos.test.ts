@@ -84,7 +84,11 @@ describe('REST todos', () => {
   it("when Bob uses Alice's todo id, then every route answers 404 exactly like a missing id, and nothing changes", async () => {
     const todo = (await api.post('/api/todos', { title: 'private' }, alice.accessToken)).body;
     const missing = new Types.ObjectId().toHexString();
-    for (const [method, body] of [['GET', undefined], ['PATCH', { completed: true }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['GET', undefined],
+      ['PATCH', { completed: true }],
+      ['DELETE', undefined],
+    ] as const) {
       const foreign = await api.request(method, `/api/todos/${todo.id}`, { body, token: bob.accessToken });
       const absent = await api.request(method, `/api/todos/${missing}`, { body, token: bob.accessToken });
       expect(foreign.status).toBe(404);
@@ -106,7 +110,14 @@ describe('REST todos', () => {
       { name: 'a mass-assigned owner', method: 'POST', path: () => '/api/todos', body: { title: 'x', userId: 'other' }, status: 400, code: 'VALIDATION_FAILED' },
       { name: 'a string for completed', method: 'PATCH', path: (id) => `/api/todos/${id}`, body: { completed: 'yes' }, status: 400, code: 'VALIDATION_FAILED' },
       { name: 'an operator object for completed', method: 'PATCH', path: (id) => `/api/todos/${id}`, body: { completed: { $ne: false } }, status: 400, code: 'VALIDATION_FAILED' },
-      { name: 'an id in the patch body', method: 'PATCH', path: (id) => `/api/todos/${id}`, body: { id: '0123456789abcdef01234567', completed: true }, status: 400, code: 'VALIDATION_FAILED' },
+      {
+        name: 'an id in the patch body',
+        method: 'PATCH',
+        path: (id) => `/api/todos/${id}`,
+        body: { id: '0123456789abcdef01234567', completed: true },
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      },
       { name: 'an empty patch', method: 'PATCH', path: (id) => `/api/todos/${id}`, body: {}, status: 400, code: 'VALIDATION_FAILED' },
       { name: 'a malformed id', method: 'PATCH', path: () => '/api/todos/not-an-id', body: { completed: true }, status: 400, code: 'VALIDATION_FAILED' },
       { name: 'an operator-looking id', method: 'DELETE', path: () => '/api/todos/%7B%22%24gt%22%3A%22%22%7D', status: 400, code: 'VALIDATION_FAILED' },

@@ -17,7 +17,9 @@ describe('sockets and access-token expiry', () => {
     const socket = await connectSocket(server.url, user.accessToken, { transports: ['websocket'] });
     const reason = await new Promise<string>((resolve) => socket.socket.on('disconnect', (r) => resolve(r)));
     expect(reason).toBe('transport close');
-    await expect(connectSocket(server.url, user.accessToken, { transports: ['websocket'] })).rejects.toMatchObject({ data: { code: 'UNAUTHENTICATED', message: 'Access token expired' } });
+    await expect(connectSocket(server.url, user.accessToken, { transports: ['websocket'] })).rejects.toMatchObject({
+      data: { code: 'UNAUTHENTICATED', message: 'Access token expired' },
+    });
   });
 
   it('when a socket re-authenticates with a fresh token of its session, then it stays connected and keeps receiving', async () => {

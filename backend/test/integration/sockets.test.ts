@@ -213,7 +213,14 @@ describe('Socket.IO contract across two instances', () => {
 function upgradeStatus(baseUrl: string, path: string, origin: string): Promise<{ status: number; body?: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, baseUrl), {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol': 'graphql-transport-ws', Origin: origin },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Protocol': 'graphql-transport-ws',
+        Origin: origin,
+      },
     });
     req.on('response', (res) => {
       const read = async () => {

@@ -24,7 +24,9 @@ describe('tombstones of deleted todos', () => {
   it('when a tombstone is older than the retention, then it is removed, newer ones and live todos stay, and a sync from before it is a reset', { timeout: 120_000 }, async () => {
     const api = apiClient(writer.url);
     const user = await registerUser(api, 'tombstones');
-    const [kept, recent, old] = await Promise.all(['kept', 'deleted recently', 'deleted long ago'].map(async (title) => (await api.post('/api/todos', { title }, user.accessToken)).body));
+    const [kept, recent, old] = await Promise.all(
+      ['kept', 'deleted recently', 'deleted long ago'].map(async (title) => (await api.post('/api/todos', { title }, user.accessToken)).body),
+    );
     for (const todo of [old, recent]) expect((await api.request('DELETE', `/api/todos/${todo.id}`, { token: user.accessToken })).status).toBe(204);
     // Seqs: three creates, then the old one's deletion (4), then the recent one's (5).
     const todos = mongo.collection('todos');

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
-const run = randomBytes(4).toString('hex').replace(/(....)(....)/, '$1:$2');
+const run = randomBytes(4)
+  .toString('hex')
+  .replace(/(....)(....)/, '$1:$2');
 let next = 0;
 
 /**

@@ -36,7 +36,10 @@ export function fakeTodoStore() {
   };
   const mine = (userId: string) => [...todos.values()].filter((t) => t.userId === userId);
 
-  const store: Pick<TodoStore, 'appendEntry' | 'entryAt' | 'entryByKey' | 'dropEntry' | 'insertTodo' | 'applyChange' | 'findTodo' | 'findAlive' | 'pageBucket' | 'allAlive' | 'syncBucket' | 'recoverHead'> = {
+  const store: Pick<
+    TodoStore,
+    'appendEntry' | 'entryAt' | 'entryByKey' | 'dropEntry' | 'insertTodo' | 'applyChange' | 'findTodo' | 'findAlive' | 'pageBucket' | 'allAlive' | 'syncBucket' | 'recoverHead'
+  > = {
     async appendEntry(entry, todo) {
       track('appendEntry');
       if (log.has(entry._id) || [...log.values()].some((e) => e.userId === entry.userId && e.key === entry.key)) return 'taken';
@@ -71,9 +74,18 @@ export function fakeTodoStore() {
     findAlive: async (userId, id) => copy(mine(userId).find((t) => t._id.toHexString() === id && t.alive) ?? null),
     pageBucket: async (userId, pb, completed) => {
       track('pageBucket');
-      return copy(mine(userId).filter((t) => t.pb === pb && t.alive && (completed === undefined || t.completed === completed)).sort((a, b) => a.pos - b.pos));
+      return copy(
+        mine(userId)
+          .filter((t) => t.pb === pb && t.alive && (completed === undefined || t.completed === completed))
+          .sort((a, b) => a.pos - b.pos),
+      );
     },
-    allAlive: async (userId, completed) => copy(mine(userId).filter((t) => t.alive && (completed === undefined || t.completed === completed)).sort((a, b) => a.pos - b.pos)),
+    allAlive: async (userId, completed) =>
+      copy(
+        mine(userId)
+          .filter((t) => t.alive && (completed === undefined || t.completed === completed))
+          .sort((a, b) => a.pos - b.pos),
+      ),
     async syncBucket(userId, sb) {
       track('syncBucket');
       const expiredUpTo = Math.max(0, ...markers.filter((m) => m.userId === userId && m.sb === sb).map((m) => m.expiredUpTo));

@@ -6,7 +6,11 @@ export interface ApiResponse<T = any> {
 
 /** A small HTTP client for contract tests: raw status, parsed JSON body, headers. */
 export function apiClient(baseUrl: string) {
-  async function request<T = any>(method: string, path: string, options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+  async function request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let payload: string | undefined;
@@ -29,8 +33,7 @@ export function apiClient(baseUrl: string) {
     post: <T = any>(path: string, body: unknown, token?: string) => request<T>('POST', path, { body, token }),
     patch: <T = any>(path: string, body: unknown, token?: string) => request<T>('PATCH', path, { body, token }),
     del: <T = any>(path: string, token?: string) => request<T>('DELETE', path, { token }),
-    graphql: <T = any>(query: string, variables: Record<string, unknown> = {}, token?: string) =>
-      request<T>('POST', '/graphql', { body: { query, variables }, token }),
+    graphql: <T = any>(query: string, variables: Record<string, unknown> = {}, token?: string) => request<T>('POST', '/graphql', { body: { query, variables }, token }),
   };
 }
 

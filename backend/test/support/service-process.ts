@@ -76,7 +76,10 @@ export class RedisProcess extends ServiceProcess {
 
 /** The same MongoDB-wire server the cluster uses (mongod when on the PATH, else the built FerretDB), on its own data dir. */
 export class MongoProcess extends ServiceProcess {
-  private constructor(port: number, private readonly dataDir: string) {
+  private constructor(
+    port: number,
+    private readonly dataDir: string,
+  ) {
     super(port);
   }
   static async start(): Promise<MongoProcess> {
@@ -90,7 +93,18 @@ export class MongoProcess extends ServiceProcess {
   protected command(): [string, string[]] {
     const server = mongoServer();
     if (server.kind === 'mongod') return [server.bin, ['--dbpath', this.dataDir, '--port', String(this.port), '--bind_ip', '127.0.0.1', '--quiet']];
-    return [server.bin, ['--handler=sqlite', `--sqlite-url=file:${this.dataDir}/`, `--listen-addr=127.0.0.1:${this.port}`, `--state-dir=${this.dataDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=error']];
+    return [
+      server.bin,
+      [
+        '--handler=sqlite',
+        `--sqlite-url=file:${this.dataDir}/`,
+        `--listen-addr=127.0.0.1:${this.port}`,
+        `--state-dir=${this.dataDir}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=error',
+      ],
+    ];
   }
 }
 
@@ -105,7 +119,10 @@ export class TcpCut {
   /** Each client connection and its connection to the server. */
   private readonly links = new Map<net.Socket, net.Socket>();
   private held = false;
-  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
 
   static async to(targetUrl: string): Promise<TcpCut> {
     const url = new URL(targetUrl);

@@ -31,7 +31,11 @@ export async function openStoreProbe(): Promise<StoreProbe> {
   return {
     async stateOf(userId) {
       const [todos, logEntries, sessions, refreshTokens] = await Promise.all([
-        mongo.collection('todos').find({ userId, kind: { $exists: false } }).sort({ _id: 1 }).toArray(),
+        mongo
+          .collection('todos')
+          .find({ userId, kind: { $exists: false } })
+          .sort({ _id: 1 })
+          .toArray(),
         // Change-log entries share the collection; only they have a `kind`.
         mongo.collection('todos').countDocuments({ userId, kind: { $exists: true } }),
         rows('SELECT id, device, revoked_at, last_seen_at FROM sessions WHERE user_id = $1 ORDER BY id', [userId]),

@@ -52,7 +52,8 @@ describe('error normalisation', () => {
   });
 
   it('when a raw query fails because Postgres is unreachable, then it is UNAVAILABLE; when it fails for another reason, INTERNAL', () => {
-    const rawFailure = (kind: string) => Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind } } } });
+    const rawFailure = (kind: string) =>
+      Object.assign(new Error('Raw query failed'), { code: 'P2010', meta: { driverAdapterError: { name: 'DriverAdapterError', cause: { kind } } } });
     expect(toAppError(rawFailure('DatabaseNotReachable')).code).toBe('UNAVAILABLE');
     expect(toAppError(rawFailure('ConnectionClosed')).code).toBe('UNAVAILABLE');
     expect(toAppError(rawFailure('UniqueConstraintViolation')).code).toBe('INTERNAL');

@@ -44,11 +44,14 @@ describe('group commit', () => {
 
   it('when a flush fails as a whole, then every write of that batch fails and the next batch still goes', async () => {
     let calls = 0;
-    const submit = groupCommit<number, number>(async (items) => {
-      calls++;
-      if (calls === 1) throw new Error('connection closed');
-      return items;
-    }, { maxInFlight: 1, maxBatch: 10 });
+    const submit = groupCommit<number, number>(
+      async (items) => {
+        calls++;
+        if (calls === 1) throw new Error('connection closed');
+        return items;
+      },
+      { maxInFlight: 1, maxBatch: 10 },
+    );
     await expect(submit(1)).rejects.toThrow('connection closed');
     expect(await submit(2)).toBe(2);
   });
@@ -76,7 +79,10 @@ describe('group commit', () => {
     const outcomes = await insertGroups(c, [['a1', 'a2'], ['b1', 'b2'], ['c1'], ['d1', 'd2']], {});
     expect(outcomes).toEqual([{ inserted: true }, { inserted: false, at: 1, duplicate: true, error: expect.any(Error) }, { inserted: true }, { inserted: true }]);
     expect(c.stored).toEqual(['a1', 'a2', 'b1', 'c1', 'd1', 'd2']);
-    expect(c.commands).toEqual([['a1', 'a2', 'b1', 'b2', 'c1', 'd1', 'd2'], ['c1', 'd1', 'd2']]);
+    expect(c.commands).toEqual([
+      ['a1', 'a2', 'b1', 'b2', 'c1', 'd1', 'd2'],
+      ['c1', 'd1', 'd2'],
+    ]);
   });
 
   it('when a group is refused for another reason than a duplicate, then it says so', async () => {

@@ -20,9 +20,23 @@ describe('published contracts', () => {
     const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(
       [
-        'POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/refresh', 'POST /api/auth/logout', 'GET /api/me', 'GET /api/sessions',
-        'PATCH /api/sessions/{id}', 'DELETE /api/sessions/{id}', 'GET /api/todos', 'POST /api/todos', 'GET /api/todos/{id}', 'PATCH /api/todos/{id}',
-        'DELETE /api/todos/{id}', 'GET /health/live', 'GET /health/accepting', 'GET /health/ready', 'GET /api/openapi.json',
+        'POST /api/auth/register',
+        'POST /api/auth/login',
+        'POST /api/auth/refresh',
+        'POST /api/auth/logout',
+        'GET /api/me',
+        'GET /api/sessions',
+        'PATCH /api/sessions/{id}',
+        'DELETE /api/sessions/{id}',
+        'GET /api/todos',
+        'POST /api/todos',
+        'GET /api/todos/{id}',
+        'PATCH /api/todos/{id}',
+        'DELETE /api/todos/{id}',
+        'GET /health/live',
+        'GET /health/accepting',
+        'GET /health/ready',
+        'GET /api/openapi.json',
       ].sort(),
     );
   });

@@ -46,7 +46,10 @@ describe('TodoChangeFeed', () => {
     feed.live(updated(2, 'a', 2)); // older than the catch-up's state: dropped
     await answer({ seq: 3, changes: [updated(3, 'a', 3)] });
     feed.live(updated(4, 'a', 4));
-    expect(sent.map((e) => [e.type, e.seq])).toEqual([['UPDATED', 3], ['UPDATED', 4]]);
+    expect(sent.map((e) => [e.type, e.seq])).toEqual([
+      ['UPDATED', 3],
+      ['UPDATED', 4],
+    ]);
   });
 
   it('when the catch-up is a reset, then one RESET goes out and live changes follow from its seq', async () => {

@@ -8,7 +8,7 @@ const rejects = (fn: () => unknown) => {
     fn();
   } catch (error) {
     expect(error).toBeInstanceOf(AppError);
-    return (error as AppError);
+    return error as AppError;
   }
   throw new Error('expected a validation error');
 };

@@ -20,12 +20,20 @@ describe('access tokens', () => {
 
   it('when the token uses alg none, then it is refused', () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ sub: identity.userId, sid: identity.sessionId, iss: 'cobalt', aud: 'cobalt-api', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ sub: identity.userId, sid: identity.sessionId, iss: 'cobalt', aud: 'cobalt-api', exp: Math.floor(Date.now() / 1000) + 60 }),
+    ).toString('base64url');
     expectRefused(`${header}.${payload}.`);
   });
 
   it('when the token uses another HMAC algorithm, then it is refused', () => {
-    const token = jwt.sign({ sid: identity.sessionId }, settings.secret, { algorithm: 'HS512', subject: identity.userId, issuer: 'cobalt', audience: 'cobalt-api', header: { alg: 'HS512', typ: 'at+jwt' } });
+    const token = jwt.sign({ sid: identity.sessionId }, settings.secret, {
+      algorithm: 'HS512',
+      subject: identity.userId,
+      issuer: 'cobalt',
+      audience: 'cobalt-api',
+      header: { alg: 'HS512', typ: 'at+jwt' },
+    });
     expectRefused(token);
   });
 
@@ -36,7 +44,13 @@ describe('access tokens', () => {
   });
 
   it('when the token has expired, then it is refused with an expiry message', () => {
-    const token = jwt.sign({ sid: identity.sessionId, exp: Math.floor(Date.now() / 1000) - 10 }, settings.secret, { algorithm: 'HS256', subject: identity.userId, issuer: 'cobalt', audience: 'cobalt-api', header: { alg: 'HS256', typ: 'at+jwt' } });
+    const token = jwt.sign({ sid: identity.sessionId, exp: Math.floor(Date.now() / 1000) - 10 }, settings.secret, {
+      algorithm: 'HS256',
+      subject: identity.userId,
+      issuer: 'cobalt',
+      audience: 'cobalt-api',
+      header: { alg: 'HS256', typ: 'at+jwt' },
+    });
     expect(() => verifyAccessToken(token, settings)).toThrowError('Access token expired');
   });
 

@@ -18,7 +18,11 @@ export function toApiError(error: unknown): CobaltError {
     const code = first?.extensions?.code;
     return new CobaltError(isCode(code) ? code : 'INTERNAL', first?.message ?? error.message, { details: first?.extensions?.details, cause: error });
   }
-  if (ServerError.is(error)) return new CobaltError(error.statusCode === 401 ? 'UNAUTHENTICATED' : error.statusCode >= 500 ? 'UNAVAILABLE' : 'INTERNAL', error.message, { status: error.statusCode, cause: error });
+  if (ServerError.is(error))
+    return new CobaltError(error.statusCode === 401 ? 'UNAUTHENTICATED' : error.statusCode >= 500 ? 'UNAVAILABLE' : 'INTERNAL', error.message, {
+      status: error.statusCode,
+      cause: error,
+    });
   if (error instanceof Error) return new CobaltError('NETWORK', error.message, { cause: error });
   return new CobaltError('INTERNAL', 'Unexpected error');
 }

@@ -4,10 +4,7 @@ import { toApiError } from './api-error';
 import { cobalt } from './cobalt';
 import { createStore } from './store';
 
-export type SessionState =
-  | { status: 'restoring' }
-  | { status: 'signed-out'; notice: string | null }
-  | { status: 'signed-in'; user: User; sessionId: string };
+export type SessionState = { status: 'restoring' } | { status: 'signed-out'; notice: string | null } | { status: 'signed-in'; user: User; sessionId: string };
 
 export const SESSION_NOTICES = {
   revoked: 'This device was signed out from another device. Sign in again to continue.',

@@ -24,10 +24,7 @@ export type SessionEndReason =
   /** Another tab of this browser signed out. */
   | 'signed-out-elsewhere';
 
-export type AuthState =
-  | { status: 'restoring' }
-  | { status: 'signed-out'; reason: SessionEndReason | null }
-  | { status: 'signed-in'; user: User; sessionId: string };
+export type AuthState = { status: 'restoring' } | { status: 'signed-out'; reason: SessionEndReason | null } | { status: 'signed-in'; user: User; sessionId: string };
 
 export interface SignInInput {
   email: string;
@@ -189,7 +186,8 @@ export class Auth {
   /** Begins the session a register or login elsewhere opened (token mode: its refresh token is needed). */
   async adopt(result: AuthResult): Promise<User> {
     if (this.options.mode !== 'token') throw new CobaltError('UNSUPPORTED', 'Only a client in token mode can take up a session opened elsewhere');
-    if (!result?.user?.id || !result.sessionId || !result.accessToken || !result.refreshToken) throw new CobaltError('VALIDATION_FAILED', 'A session needs user, sessionId, accessToken and refreshToken');
+    if (!result?.user?.id || !result.sessionId || !result.accessToken || !result.refreshToken)
+      throw new CobaltError('VALIDATION_FAILED', 'A session needs user, sessionId, accessToken and refreshToken');
     await this.begin(result);
     return result.user;
   }
@@ -221,9 +219,11 @@ export class Auth {
 
   /** Gets a new access token now; at most one request at a time per client and per device. */
   refresh(): Promise<string> {
-    this.refreshing ??= this.options.coordinator.exclusive(REFRESH_LOCK, () => this.runRefresh()).finally(() => {
-      this.refreshing = null;
-    });
+    this.refreshing ??= this.options.coordinator
+      .exclusive(REFRESH_LOCK, () => this.runRefresh())
+      .finally(() => {
+        this.refreshing = null;
+      });
     return this.refreshing;
   }
 

@@ -6,11 +6,7 @@ import type { NetworkMonitor } from './platform/ports.js';
 import type { LiveTransport, ServerEvent, TransportFactory, TransportSignal } from './transport.js';
 
 export type ConnectionStatus =
-  | { state: 'stopped' }
-  | { state: 'connecting' }
-  | { state: 'connected'; instanceId: string }
-  | { state: 'reconnecting'; attempt: number }
-  | { state: 'offline' };
+  { state: 'stopped' } | { state: 'connecting' } | { state: 'connected'; instanceId: string } | { state: 'reconnecting'; attempt: number } | { state: 'offline' };
 
 export interface ConnectionEvents {
   /** The server's `hello`: a new connection is ready (sync now). */

@@ -51,7 +51,8 @@ export class CobaltError extends Error {
     const { details } = this.options;
     if (!Array.isArray(details)) return [];
     return (details as unknown[]).filter(
-      (d): d is { path: string; message: string } => typeof d === 'object' && d !== null && 'path' in d && typeof d.path === 'string' && 'message' in d && typeof d.message === 'string',
+      (d): d is { path: string; message: string } =>
+        typeof d === 'object' && d !== null && 'path' in d && typeof d.path === 'string' && 'message' in d && typeof d.message === 'string',
     );
   }
 }

@@ -29,7 +29,8 @@ async function errorOf(response: Response): Promise<CobaltError> {
     if (parsed.error && typeof parsed.error.message === 'string') return fromErrorBody(parsed.error, response.status, retryAfterSeconds);
     // GraphQL's envelope: the first error's code, as the server sets it in `extensions`.
     const first = Array.isArray(parsed.errors) ? parsed.errors[0] : undefined;
-    if (typeof first?.extensions?.code === 'string') return fromErrorBody({ code: first.extensions.code as ErrorBody['code'], message: first.message ?? 'Request failed' }, response.status, retryAfterSeconds);
+    if (typeof first?.extensions?.code === 'string')
+      return fromErrorBody({ code: first.extensions.code as ErrorBody['code'], message: first.message ?? 'Request failed' }, response.status, retryAfterSeconds);
   } catch {
     // not JSON: a proxy answered, below
   }

@@ -133,7 +133,9 @@ export class Outbox {
    */
   private nextOrder(): string {
     this.lastOrder = Math.max(this.lastOrder, this.now());
-    const tail = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
+    const tail = Math.floor(Math.random() * 36 ** 4)
+      .toString(36)
+      .padStart(4, '0');
     return `${this.lastOrder.toString(36).padStart(9, '0')}.${(this.counter++ % 36 ** 4).toString(36).padStart(4, '0')}${tail}`;
   }
 

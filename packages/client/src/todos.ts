@@ -187,7 +187,8 @@ export class TodoScope {
       if (title !== item.title) changes.title = title;
     }
     if (patch.completed !== undefined) {
-      if (typeof patch.completed !== 'boolean') throw new CobaltError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path: 'completed', message: 'completed must be a boolean' }] });
+      if (typeof patch.completed !== 'boolean')
+        throw new CobaltError('VALIDATION_FAILED', 'Request validation failed', { details: [{ path: 'completed', message: 'completed must be a boolean' }] });
       if (patch.completed !== item.completed) changes.completed = patch.completed;
     }
     if (changes.title === undefined && changes.completed === undefined) return item;
@@ -368,5 +369,4 @@ export class TodoScope {
     if (!item) this.shown.set(todo, (item = { ...todo, pending: false }));
     return item;
   }
-
 }

@@ -17,7 +17,10 @@ export function readAccessClaims(token: string): AccessClaims {
   const payload = token.split('.')[1];
   if (!payload) throw new CobaltError('BAD_RESPONSE', 'Malformed access token');
   try {
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=');
+    const base64 = payload
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(payload.length / 4) * 4, '=');
     const json = new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
     const claims = JSON.parse(json) as Partial<AccessClaims>;
     if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.iat !== 'number' || typeof claims.exp !== 'number') throw new Error('claims missing');

@@ -43,7 +43,16 @@ export interface TransportOptions {
 
 export type TransportFactory = (options: TransportOptions) => LiveTransport;
 
-const SERVER_EVENTS: readonly ServerEventName[] = ['hello', 'todo:created', 'todo:updated', 'todo:deleted', 'session:created', 'session:revoked', 'sync:required', 'presence:changed'];
+const SERVER_EVENTS: readonly ServerEventName[] = [
+  'hello',
+  'todo:created',
+  'todo:updated',
+  'todo:deleted',
+  'session:created',
+  'session:revoked',
+  'sync:required',
+  'presence:changed',
+];
 
 /**
  * Socket.IO, WebSocket first and long-polling only when a WebSocket cannot be opened. Polling

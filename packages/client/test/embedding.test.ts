@@ -93,7 +93,10 @@ describe('backoffDelay', () => {
 });
 
 describe('request errors', () => {
-  const answering = (status: number, body: unknown, headers: Record<string, string> = {}) => () => Promise.resolve(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers }));
+  const answering =
+    (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    () =>
+      Promise.resolve(new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers }));
 
   async function signedIn(fetch: () => Promise<Response>) {
     const server = new FakeCobaltServer();

@@ -47,7 +47,13 @@ describe('TodoReplica', () => {
     replica.receive({ type: 'todo:created', todo: todo('2', 1), seq: 5 }); // 4 is still on its way
     expect(replica.lastSeq).toBe(3);
     expect(replica.beginSync()).toBe(3);
-    replica.completeSync({ seq: 5, changes: [{ type: 'todo:created', todo: todo('1', 1), seq: 4 }, { type: 'todo:created', todo: todo('2', 1), seq: 5 }] });
+    replica.completeSync({
+      seq: 5,
+      changes: [
+        { type: 'todo:created', todo: todo('1', 1), seq: 4 },
+        { type: 'todo:created', todo: todo('2', 1), seq: 5 },
+      ],
+    });
     expect(titles(replica)).toEqual(['todo 1 v1', 'todo 2 v1']);
     expect(replica.lastSeq).toBe(5);
   });
@@ -124,6 +130,9 @@ describe('TodoReplica.list', () => {
     expect(replica.list().map((t) => t.id)).toEqual(['c', 'a', 'b']);
     replica.applyDeletion('a');
     replica.applyTodo(todo('b', '2026-01-01T10:00:02.000Z', 2));
-    expect(replica.list().map((t) => [t.id, t.version])).toEqual([['c', 1], ['b', 2]]);
+    expect(replica.list().map((t) => [t.id, t.version])).toEqual([
+      ['c', 1],
+      ['b', 2],
+    ]);
   });
 });

@@ -1,4 +1,13 @@
-import { createCobaltClient, localCoordinator, type CobaltClientOptions, memoryStorage, type ClientStorage, type CobaltClient, type Coordinator, type SettledMutation } from '../src/index.js';
+import {
+  createCobaltClient,
+  localCoordinator,
+  type CobaltClientOptions,
+  memoryStorage,
+  type ClientStorage,
+  type CobaltClient,
+  type Coordinator,
+  type SettledMutation,
+} from '../src/index.js';
 import { FakeCobaltServer } from '../src/testing/fake-server.js';
 
 export { FakeCobaltServer };

@@ -82,9 +82,7 @@ export type TodoChange =
   | { type: 'todo:updated'; todo: Todo; seq: number; clientMutationId?: string }
   | { type: 'todo:deleted'; id: string; seq: number; clientMutationId?: string };
 
-export type SyncResult =
-  | { seq: number; changes: TodoChange[]; reset?: false }
-  | { seq: number; reset: true; todos: Todo[] };
+export type SyncResult = { seq: number; changes: TodoChange[]; reset?: false } | { seq: number; reset: true; todos: Todo[] };
 
 export type AckResult<T> = { data: T } | { error: ErrorBody };
 export type Ack<T> = (result: AckResult<T>) => void;

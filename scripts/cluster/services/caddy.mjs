@@ -19,10 +19,14 @@ export function startCaddy({ sup, root, dataDir, ports, urls, programs, withBack
         XDG_CONFIG_HOME: join(caddyDir, 'config'),
       },
     });
-    await sup.waitFor('caddy', async () => {
-      const status = await httpStatus(`${urls.public}${withBackends ? '/health/ready' : '/'}`);
-      return withBackends ? status === 200 : status > 0;
-    }, { svc: caddy, abort });
+    await sup.waitFor(
+      'caddy',
+      async () => {
+        const status = await httpStatus(`${urls.public}${withBackends ? '/health/ready' : '/'}`);
+        return withBackends ? status === 200 : status > 0;
+      },
+      { svc: caddy, abort },
+    );
     return caddy;
   });
 }

@@ -22,7 +22,15 @@ export async function startMongo(ctx) {
       mongoProc = sup.spawn('mongo', programs.mongo.bin, ['--dbpath', mongoDir, '--port', String(ports.mongo), '--bind_ip', '127.0.0.1', '--quiet']);
     } else {
       const url = `postgres://${DB_USER}@/ferretdb?host=${socketDirFor(dataDir, ports.mongo, pgReachable)}&port=${ports.mongo}`;
-      mongoProc = sup.spawn('mongo', programs.mongo.bin, ['--handler=postgresql', `--postgresql-url=${url}`, `--listen-addr=127.0.0.1:${ports.mongo}`, `--state-dir=${mongoDir}`, '--debug-addr=-', '--telemetry=disable', '--log-level=warn']);
+      mongoProc = sup.spawn('mongo', programs.mongo.bin, [
+        '--handler=postgresql',
+        `--postgresql-url=${url}`,
+        `--listen-addr=127.0.0.1:${ports.mongo}`,
+        `--state-dir=${mongoDir}`,
+        '--debug-addr=-',
+        '--telemetry=disable',
+        '--log-level=warn',
+      ]);
     }
     await sup.waitFor('mongo', () => mongoPing(ports.mongo), { svc: mongoProc, abort });
     return mongoProc;

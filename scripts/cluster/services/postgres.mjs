@@ -28,7 +28,10 @@ export async function runPostgresServer({ sup, dataDir, pgReachable: reachable, 
 
   if (!existsSync(join(pgDir, 'PG_VERSION'))) {
     const initName = `${name === 'postgres' ? '' : `${name}-`}initdb`;
-    const init = await sup.runOnce(initName, join(bin, 'initdb'), ['-D', pgDir, '-U', DB_USER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'], { env, ...asUser });
+    const init = await sup.runOnce(initName, join(bin, 'initdb'), ['-D', pgDir, '-U', DB_USER, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
+      env,
+      ...asUser,
+    });
     if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}). Last lines of ${init.logFile}:\n${tail(init.logFile)}`);
     // Listening on 127.0.0.1 (or no TCP at all); trust is limited to loopback and the private socket dir.
     writeFileSync(join(pgDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n');
@@ -37,7 +40,15 @@ export async function runPostgresServer({ sup, dataDir, pgReachable: reachable, 
 
   const svc = sup.spawn(name, join(bin, 'postgres'), ['-D', pgDir, '-p', String(port), '-h', tcp ? '127.0.0.1' : '', '-k', runDir], { env, ...asUser });
   const server = { host: tcp ? '127.0.0.1' : runDir, port, database: 'postgres' };
-  await sup.waitFor(name, () => psql(server, ['-tAc', 'SELECT 1']).then(() => true, () => false), { timeoutMs: 30_000, svc, abort });
+  await sup.waitFor(
+    name,
+    () =>
+      psql(server, ['-tAc', 'SELECT 1']).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 30_000, svc, abort },
+  );
   const { stdout } = await psql(server, ['-tAc', `SELECT 1 FROM pg_database WHERE datname = '${database}'`]);
   if (stdout.trim() !== '1') await psql(server, ['-tAc', `CREATE DATABASE ${database}`]);
   return svc;

@@ -9,7 +9,10 @@ import { CHROMIUM_NAMES, CHROMIUM_PATHS, findChromium } from '../../../scripts/l
 let chromiumPath: string | undefined;
 function systemChromium(): string {
   chromiumPath ??= findChromium() ?? undefined;
-  if (!chromiumPath) throw new Error(`no Chromium that starts: looked for ${CHROMIUM_NAMES.join(', ')} on PATH and at ${CHROMIUM_PATHS.join(', ')}; npm test installs it with apt, or set COBALT_CHROMIUM`);
+  if (!chromiumPath)
+    throw new Error(
+      `no Chromium that starts: looked for ${CHROMIUM_NAMES.join(', ')} on PATH and at ${CHROMIUM_PATHS.join(', ')}; npm test installs it with apt, or set COBALT_CHROMIUM`,
+    );
   return chromiumPath;
 }
 const CHROMIUM_ARGS = [
@@ -41,7 +44,13 @@ export function launchBrowser(): Promise<Browser> {
  * directory is a browser restart, with its cookies, IndexedDB and service worker kept.
  */
 export async function launchPersistentDevice(userDataDir: string): Promise<Device> {
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: systemChromium(), headless: true, args: CHROMIUM_ARGS, baseURL: appUrl(), viewport: { width: 1100, height: 800 } });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: systemChromium(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    baseURL: appUrl(),
+    viewport: { width: 1100, height: 800 },
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   const log: string[] = [];
   watch(page, log);

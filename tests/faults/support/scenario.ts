@@ -133,9 +133,7 @@ export class FaultScenario {
    * than Caddy's health interval (so Caddy's active check had seen it ready).
    */
   proxyErrorsWhileReady(): FailedAttempt[] {
-    return this.load.ledger.writes
-      .flatMap((w) => w.failures)
-      .filter((f) => f.code.startsWith('proxy') && this.readyThroughout(f.at, CADDY_HEALTH_INTERVAL_MS + 500));
+    return this.load.ledger.writes.flatMap((w) => w.failures).filter((f) => f.code.startsWith('proxy') && this.readyThroughout(f.at, CADDY_HEALTH_INTERVAL_MS + 500));
   }
 
   /** Stops the load, lets pending writes finish (retrying), then compares everything with the database. */
@@ -168,7 +166,10 @@ export class FaultScenario {
         unresolved: writes.filter((w) => w.outcome === 'unresolved' || w.outcome === 'pending').length,
         retried: writes.filter((w) => w.attempts > 1).length,
         attempts: writes.reduce((n, w) => n + w.attempts, 0),
-        ackP95Ms: percentile(acked.map((w) => w.ackedAt! - w.startedAt), 95),
+        ackP95Ms: percentile(
+          acked.map((w) => w.ackedAt! - w.startedAt),
+          95,
+        ),
         firstTryP50Ms: percentile(firstTry, 50),
         firstTryP95Ms: percentile(firstTry, 95),
       },
@@ -241,7 +242,14 @@ export class FaultScenario {
         ),
       ...this.proxyErrorsWhileReady()
         .slice(0, 3)
-        .map((p) => `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness.filter((r) => r.at <= p.at).slice(-1).map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/')).join(',')}`),
+        .map(
+          (p) =>
+            `  ${describeFailure(p)} at ${new Date(p.at).toISOString()} after ${p.ms} ms; backends ready then: ${this.readiness
+              .filter((r) => r.at <= p.at)
+              .slice(-1)
+              .map((r) => r.ready.map((x) => (x ? 'up' : 'down')).join('/'))
+              .join(',')}`,
+        ),
       ...(this.env.crashes.length ? [`  crashed: ${this.env.crashes.join(', ')}`] : []),
     ];
     console.log([...lines, ...problems].join('\n'));
@@ -265,7 +273,12 @@ export const describeFailure = (f: FailedAttempt): string => `${f.via === 'socke
 export function histogram(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([v, n]) => `${v} ×${n}`).join(', ') || 'none';
+  return (
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([v, n]) => `${v} ×${n}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** Socket clients attached to `instance` that are waiting for the answer to a write sent at least `minAgeMs` ago. */
@@ -318,7 +331,12 @@ export async function waitRoutedTo(scenario: FaultScenario, instance: string, ti
 
 /** Current pids of the backends (a restart or crash changes one). */
 export function backendPids(scenario: FaultScenario): Record<string, number> {
-  return Object.fromEntries(scenario.cluster.services().filter((s) => s.name.startsWith('backend-')).map((s) => [s.name, s.exit ? -1 : s.pid]));
+  return Object.fromEntries(
+    scenario.cluster
+      .services()
+      .filter((s) => s.name.startsWith('backend-'))
+      .map((s) => [s.name, s.exit ? -1 : s.pid]),
+  );
 }
 
 /** The scenario of a test file: its cluster started before the tests, stopped after them. */

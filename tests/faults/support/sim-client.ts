@@ -114,7 +114,16 @@ export abstract class SimClient {
 
   private async update(todo: OwnedTodo): Promise<void> {
     const intent = Math.random() < 0.5 ? { completed: !todo.completed } : { title: `${todo.key} r${todo.revision + 1}` };
-    const record = this.ledger.begin({ key: this.nextKey(), clientId: this.id, userId: this.userId, op: 'update', via: this.channel('update'), todoKey: todo.key, todoId: todo.id, intent });
+    const record = this.ledger.begin({
+      key: this.nextKey(),
+      clientId: this.id,
+      userId: this.userId,
+      op: 'update',
+      via: this.channel('update'),
+      todoKey: todo.key,
+      todoId: todo.id,
+      intent,
+    });
     await this.perform(record);
     if (record.outcome !== 'acked') todo.uncertain = true;
     else if (intent.completed !== undefined) todo.completed = intent.completed;
@@ -122,7 +131,16 @@ export abstract class SimClient {
   }
 
   private async remove(todo: OwnedTodo): Promise<void> {
-    const record = this.ledger.begin({ key: this.nextKey(), clientId: this.id, userId: this.userId, op: 'delete', via: this.channel('delete'), todoKey: todo.key, todoId: todo.id, intent: {} });
+    const record = this.ledger.begin({
+      key: this.nextKey(),
+      clientId: this.id,
+      userId: this.userId,
+      op: 'delete',
+      via: this.channel('delete'),
+      todoKey: todo.key,
+      todoId: todo.id,
+      intent: {},
+    });
     await this.perform(record);
     if (record.outcome === 'acked') todo.alive = false;
     else todo.uncertain = true;
@@ -401,7 +419,11 @@ export class HttpSimClient extends SimClient {
     const at = Date.now();
     const graphql = Math.random() < 0.5;
     try {
-      if (graphql) graphqlResult(await this.client.request<GraphqlAnswer>('/graphql', { method: 'POST', body: { query: `query { todos(limit: 50) { items { ${TODO_FIELDS} } nextCursor } }` } }), 'todos');
+      if (graphql)
+        graphqlResult(
+          await this.client.request<GraphqlAnswer>('/graphql', { method: 'POST', body: { query: `query { todos(limit: 50) { items { ${TODO_FIELDS} } nextCursor } }` } }),
+          'todos',
+        );
       else await this.client.request('/api/todos?limit=50');
       this.ledger.reads.push({ at, ms: Date.now() - at, ok: true, status: 200, code: 'ok' });
     } catch (error) {

@@ -34,7 +34,10 @@ export async function readServerState(mongoUrl: string, userIds: string[], keys:
     await client.connect();
     const db = client.db();
     // The change log's entries (they have a `kind`) and the markers of expired tombstones share the collection with the todos.
-    const all = await db.collection('todos').find({ userId: { $in: userIds } }).toArray();
+    const all = await db
+      .collection('todos')
+      .find({ userId: { $in: userIds } })
+      .toArray();
     const docs = all.filter((d) => d.marker !== true && d.kind === undefined);
     const entries = all.filter((d) => d.kind !== undefined).sort((a, b) => a.seq - b.seq);
     const todos = new Map<string, StoredTodo[]>(userIds.map((id) => [id, []]));
@@ -109,7 +112,10 @@ export function checkWrites(ledger: Ledger, state: ServerState): WriteCheck {
       // The last write of its todo and acknowledged: the stored todo must be exactly what it asked for.
       if (stored.deleted) miss(w, 'todo deleted, its last write was not a delete');
       else if (w.acked && (stored.title !== w.acked.title || stored.completed !== w.acked.completed || stored.version !== w.acked.version)) {
-        miss(w, `stored ${JSON.stringify([stored.title, stored.completed, stored.version])} != acknowledged ${JSON.stringify([w.acked.title, w.acked.completed, w.acked.version])}`);
+        miss(
+          w,
+          `stored ${JSON.stringify([stored.title, stored.completed, stored.version])} != acknowledged ${JSON.stringify([w.acked.title, w.acked.completed, w.acked.version])}`,
+        );
       }
     }
   }

@@ -22,8 +22,7 @@ export const passwordSchema = textField({
   empty: 'Password must be at least 8 characters',
 }).refine((p) => p.trim().length > 0, 'Password must not be blank');
 
-const deviceName = (notString?: string) =>
-  textField({ label: 'Device name', max: DEVICE_NAME_MAX_LENGTH, empty: 'Device name is required', ...(notString ? { notString } : {}) });
+const deviceName = (notString?: string) => textField({ label: 'Device name', max: DEVICE_NAME_MAX_LENGTH, empty: 'Device name is required', ...(notString ? { notString } : {}) });
 
 export const registerInput = z.strictObject({
   email: emailSchema,

@@ -201,7 +201,8 @@ export function createSubscriptionServer(deps: {
         try {
           await deps.perUserLimiter.consume(`user:${connection.identity.userId}`);
           const verified = await auth.authenticateConnection(token);
-          if (verified.sessionId !== connection.identity.sessionId || verified.userId !== connection.identity.userId) throw new AppError('UNAUTHENTICATED', 'Token belongs to another session');
+          if (verified.sessionId !== connection.identity.sessionId || verified.userId !== connection.identity.userId)
+            throw new AppError('UNAUTHENTICATED', 'Token belongs to another session');
           connection.expiresAt = verified.expiresAt;
           connection.token = token;
           scheduleExpiry(ctx, connection);

@@ -45,7 +45,10 @@ export function watchAvailability(connection: mongoose.Connection, retryMs = 500
   const markDown = () => {
     up = false;
     retry ??= setInterval(() => {
-      void connection.db?.admin().command({ ping: 1 }).then(markUp, () => undefined);
+      void connection.db
+        ?.admin()
+        .command({ ping: 1 })
+        .then(markUp, () => undefined);
     }, retryMs);
     retry.unref();
   };

@@ -78,7 +78,12 @@ export async function insertGroups<T>(collection: InsertMany<T>, groups: T[][], 
       while (offset + rest[g]!.length <= first.index) offset += rest[g++]!.length;
       outcomes.push(...rest.slice(0, g).map((): GroupOutcome => ({ inserted: true })));
       const duplicate = first.code === 11000;
-      outcomes.push({ inserted: false, at: first.index - offset, duplicate, error: new Error(typeof first.errmsg === 'string' ? first.errmsg : `insert refused (code ${String(first.code)})`) });
+      outcomes.push({
+        inserted: false,
+        at: first.index - offset,
+        duplicate,
+        error: new Error(typeof first.errmsg === 'string' ? first.errmsg : `insert refused (code ${String(first.code)})`),
+      });
       rest = rest.slice(g + 1);
     }
   }

@@ -14,7 +14,10 @@ export class MongoLogTransport extends Transport {
   private buffer: Record<string, unknown>[] = [];
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly connection: Connection, private readonly maxBuffer = 1000) {
+  constructor(
+    private readonly connection: Connection,
+    private readonly maxBuffer = 1000,
+  ) {
     super({ level: 'http' });
     this.timer = setInterval(() => void this.flush(), 1000);
     this.timer.unref();

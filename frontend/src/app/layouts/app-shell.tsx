@@ -55,7 +55,11 @@ export function AppShell({ children }: { children: ReactNode }) {
             <Brand />
           </NavLink>
           <nav aria-label="Main" className={styles.nav}>
-            <NavLink to="/" aria-current={sectionOf(pathname) === 'todos' ? 'page' : undefined} className={`${styles.navLink} ${sectionOf(pathname) === 'todos' ? styles.current : ''}`}>
+            <NavLink
+              to="/"
+              aria-current={sectionOf(pathname) === 'todos' ? 'page' : undefined}
+              className={`${styles.navLink} ${sectionOf(pathname) === 'todos' ? styles.current : ''}`}
+            >
               Todos
             </NavLink>
             <NavLink to="/devices" className={({ isActive }) => `${styles.navLink} ${isActive ? styles.current : ''}`}>

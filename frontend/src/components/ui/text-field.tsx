@@ -34,7 +34,14 @@ export function TextField({ label, hint, error, revealable = false, type = 'text
           {...props}
         />
         {revealable && (
-          <button type="button" className={styles.reveal} aria-pressed={revealed} aria-label="Show password" title={revealed ? 'Hide password' : 'Show password'} onClick={() => setRevealed((r) => !r)}>
+          <button
+            type="button"
+            className={styles.reveal}
+            aria-pressed={revealed}
+            aria-label="Show password"
+            title={revealed ? 'Hide password' : 'Show password'}
+            onClick={() => setRevealed((r) => !r)}
+          >
             {revealed ? <EyeOffIcon size={18} /> : <EyeIcon size={18} />}
           </button>
         )}

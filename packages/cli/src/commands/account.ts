@@ -32,7 +32,9 @@ export async function logout(ctx: Context): Promise<number> {
   await ctx.reachServer();
   const pending = client.pendingCount;
   if (pending > 0 && !ctx.options.force) {
-    throw new CliError(`${pending === 1 ? '1 change has' : `${pending} changes have`} not reached the server yet. Run \`cobalt ls\` once it is reachable, or \`cobalt logout --force\` to discard them.`);
+    throw new CliError(
+      `${pending === 1 ? '1 change has' : `${pending} changes have`} not reached the server yet. Run \`cobalt ls\` once it is reachable, or \`cobalt logout --force\` to discard them.`,
+    );
   }
   const told = await client.signOut();
   if (ctx.options.json) ctx.json({ signedOut: true, serverTold: told });

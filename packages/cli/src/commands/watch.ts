@@ -18,7 +18,13 @@ export async function watch(ctx: Context): Promise<number> {
     const { items, pendingCount, synced } = client.todos.state.get();
     const status = client.connection.status.get();
     if (ctx.options.json) {
-      const line = JSON.stringify({ status: status.state, ...(status.state === 'connected' ? { instanceId: status.instanceId } : {}), synced, pendingCount, items: items.map(toJson) });
+      const line = JSON.stringify({
+        status: status.state,
+        ...(status.state === 'connected' ? { instanceId: status.instanceId } : {}),
+        synced,
+        pendingCount,
+        items: items.map(toJson),
+      });
       if (line !== last) ctx.io.stdout.write(`${line}\n`);
       last = line;
       return;

@@ -6,7 +6,8 @@ import type { ClientStorage, Coordinator } from './ports.js';
 import { localCoordinator } from './portable.js';
 
 /** File names that mean the same key on every file system: [A-Za-z0-9._-] as is, anything else as %HH. */
-const encodeKey = (key: string) => [...new TextEncoder().encode(key)].map((b) => (/[A-Za-z0-9._-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
+const encodeKey = (key: string) =>
+  [...new TextEncoder().encode(key)].map((b) => (/[A-Za-z0-9._-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
 const decodeKey = (name: string) => decodeURIComponent(name);
 
 /**
@@ -78,7 +79,10 @@ export function fileLockCoordinator(directory: string, { staleMs = 30_000, pollM
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > staleMs) await rm(lock, { recursive: true, force: true });
         else await sleep(pollMs);
       }

@@ -47,15 +47,12 @@ export function createSessionRepository(db: Database) {
         },
         select: sessionFields,
       }),
-    findActive: (id: string): Promise<StoredSession | null> =>
-      db.session.findFirst({ where: { id, revokedAt: null }, select: sessionFields }),
-    findActiveForUser: (userId: string, id: string): Promise<StoredSession | null> =>
-      db.session.findFirst({ where: { id, userId, revokedAt: null }, select: sessionFields }),
+    findActive: (id: string): Promise<StoredSession | null> => db.session.findFirst({ where: { id, revokedAt: null }, select: sessionFields }),
+    findActiveForUser: (userId: string, id: string): Promise<StoredSession | null> => db.session.findFirst({ where: { id, userId, revokedAt: null }, select: sessionFields }),
     /** Sessions revoked since `since` (the revocations an access token may still be live for). */
     listRevokedSince: (since: Date): Promise<{ id: string; revokedAt: Date | null }[]> =>
       db.session.findMany({ where: { revokedAt: { gte: since } }, select: { id: true, revokedAt: true } }),
-    listActive: (userId: string): Promise<StoredSession[]> =>
-      db.session.findMany({ where: { userId, revokedAt: null }, orderBy: { createdAt: 'asc' }, select: sessionFields }),
+    listActive: (userId: string): Promise<StoredSession[]> => db.session.findMany({ where: { userId, revokedAt: null }, orderBy: { createdAt: 'asc' }, select: sessionFields }),
     /** Renames an active session of this user; null when there is none (missing, revoked or someone else's). */
     async rename(userId: string, id: string, device: string): Promise<StoredSession | null> {
       const { count } = await db.session.updateMany({ where: { id, userId, revokedAt: null }, data: { device } });

@@ -41,12 +41,10 @@ export function createUserRepository(db: Database) {
         throw error;
       }
     },
-    findCredentialsByEmail: (email: string) =>
-      db.user.findUnique({ where: { email }, select: { ...publicUser, passwordHash: true } }),
+    findCredentialsByEmail: (email: string) => db.user.findUnique({ where: { email }, select: { ...publicUser, passwordHash: true } }),
     findById: (id: string): Promise<User | null> => db.user.findUnique({ where: { id }, select: publicUser }),
     /** One query for a whole page of ids (GraphQL `owner` batching). */
-    findManyByIds: (ids: readonly string[]): Promise<User[]> =>
-      db.user.findMany({ where: { id: { in: [...ids] } }, select: publicUser }),
+    findManyByIds: (ids: readonly string[]): Promise<User[]> => db.user.findMany({ where: { id: { in: [...ids] } }, select: publicUser }),
   };
 }
 

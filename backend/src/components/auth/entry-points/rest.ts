@@ -53,87 +53,58 @@ export function createAuthRouter(auth: AuthService, limits: AuthRateLimiters, re
   const router = Router();
   const signedIn = requireAuth(auth, limits.perUser);
 
-  router.post(
-    '/api/auth/register',
-    async (req, res) => {
-      await limits.perIp.consume(`ip:${req.ip}`);
-      const input = parseInput(registerInput, req.body);
-      await limits.perAccount.consume(`register:${input.email}`);
-      sendTokens(req, res, 201, await auth.register(input, deviceFrom(req)), refreshTtlMs);
-    },
-  );
+  router.post('/api/auth/register', async (req, res) => {
+    await limits.perIp.consume(`ip:${req.ip}`);
+    const input = parseInput(registerInput, req.body);
+    await limits.perAccount.consume(`register:${input.email}`);
+    sendTokens(req, res, 201, await auth.register(input, deviceFrom(req)), refreshTtlMs);
+  });
 
-  router.post(
-    '/api/auth/login',
-    async (req, res) => {
-      await limits.perIp.consume(`ip:${req.ip}`);
-      const input = parseInput(loginInput, req.body);
-      await limits.perAccount.consume(`account:${input.email}`);
-      sendTokens(req, res, 200, await auth.login(input, deviceFrom(req)), refreshTtlMs);
-    },
-  );
+  router.post('/api/auth/login', async (req, res) => {
+    await limits.perIp.consume(`ip:${req.ip}`);
+    const input = parseInput(loginInput, req.body);
+    await limits.perAccount.consume(`account:${input.email}`);
+    sendTokens(req, res, 200, await auth.login(input, deviceFrom(req)), refreshTtlMs);
+  });
 
-  router.post(
-    '/api/auth/refresh',
-    async (req, res) => {
-      // When the request arrived, before anything waits: whether an earlier use of its token raced
-      // it or was a replay is measured back from here (see auth-service.ts refresh).
-      const receivedAt = performance.now();
-      await limits.refreshPerIp.consume(`ip:${req.ip}`);
-      const emptyBody = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0);
-      let body: unknown = req.body;
-      if (isWebClient(req) && emptyBody) {
-        const cookies = req.cookies as Record<string, unknown> | undefined;
-        const fromCookie = cookies?.[REFRESH_COOKIE];
-        if (typeof fromCookie !== 'string' || fromCookie === '') throw new AppError('UNAUTHENTICATED', 'No refresh token: sign in again');
-        body = { refreshToken: fromCookie };
-      }
-      sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken, receivedAt), refreshTtlMs);
-    },
-  );
+  router.post('/api/auth/refresh', async (req, res) => {
+    // When the request arrived, before anything waits: whether an earlier use of its token raced
+    // it or was a replay is measured back from here (see auth-service.ts refresh).
+    const receivedAt = performance.now();
+    await limits.refreshPerIp.consume(`ip:${req.ip}`);
+    const emptyBody = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length === 0);
+    let body: unknown = req.body;
+    if (isWebClient(req) && emptyBody) {
+      const cookies = req.cookies as Record<string, unknown> | undefined;
+      const fromCookie = cookies?.[REFRESH_COOKIE];
+      if (typeof fromCookie !== 'string' || fromCookie === '') throw new AppError('UNAUTHENTICATED', 'No refresh token: sign in again');
+      body = { refreshToken: fromCookie };
+    }
+    sendTokens(req, res, 200, await auth.refresh(parseInput(refreshInput, body).refreshToken, receivedAt), refreshTtlMs);
+  });
 
-  router.post(
-    '/api/auth/logout',
-    signedIn,
-    async (req, res) => {
-      await auth.logout(identityOf(req));
-      if (isWebClient(req)) res.clearCookie(REFRESH_COOKIE, cookieOptions(req));
-      res.status(204).end();
-    },
-  );
+  router.post('/api/auth/logout', signedIn, async (req, res) => {
+    await auth.logout(identityOf(req));
+    if (isWebClient(req)) res.clearCookie(REFRESH_COOKIE, cookieOptions(req));
+    res.status(204).end();
+  });
 
-  router.get(
-    '/api/me',
-    signedIn,
-    async (req, res) => {
-      res.json(await auth.me(identityOf(req)));
-    },
-  );
+  router.get('/api/me', signedIn, async (req, res) => {
+    res.json(await auth.me(identityOf(req)));
+  });
 
-  router.get(
-    '/api/sessions',
-    signedIn,
-    async (req, res) => {
-      res.json(await auth.listSessions(identityOf(req)));
-    },
-  );
+  router.get('/api/sessions', signedIn, async (req, res) => {
+    res.json(await auth.listSessions(identityOf(req)));
+  });
 
-  router.patch(
-    '/api/sessions/:id',
-    signedIn,
-    async (req, res) => {
-      res.json(await auth.renameSession(identityOf(req), parseInput(sessionIdParam, req.params.id), req.body ?? {}));
-    },
-  );
+  router.patch('/api/sessions/:id', signedIn, async (req, res) => {
+    res.json(await auth.renameSession(identityOf(req), parseInput(sessionIdParam, req.params.id), req.body ?? {}));
+  });
 
-  router.delete(
-    '/api/sessions/:id',
-    signedIn,
-    async (req, res) => {
-      await auth.revokeSession(identityOf(req), parseInput(sessionIdParam, req.params.id));
-      res.status(204).end();
-    },
-  );
+  router.delete('/api/sessions/:id', signedIn, async (req, res) => {
+    await auth.revokeSession(identityOf(req), parseInput(sessionIdParam, req.params.id));
+    res.status(204).end();
+  });
 
   return router;
 }

@@ -13,6 +13,10 @@ const readinessBody = z
 /** The routes of rest.ts, as the OpenAPI document describes them (http/openapi.ts). */
 export const healthRoutes: OpenApiPaths = {
   '/health/live': { get: { summary: 'Liveness: the process runs', tags: ['health'], ok: [200, healthBody, 'Alive'], errors: [] } },
-  '/health/accepting': { get: { summary: 'Whether the instance takes new work (503 while draining)', tags: ['health'], ok: [200, healthBody, 'Accepting'], errors: [], probe: true } },
-  '/health/ready': { get: { summary: 'Readiness: every store reachable and accepting (503 otherwise, same body)', tags: ['health'], ok: [200, readinessBody, 'Ready'], errors: [], probe: true } },
+  '/health/accepting': {
+    get: { summary: 'Whether the instance takes new work (503 while draining)', tags: ['health'], ok: [200, healthBody, 'Accepting'], errors: [], probe: true },
+  },
+  '/health/ready': {
+    get: { summary: 'Readiness: every store reachable and accepting (503 otherwise, same body)', tags: ['health'], ok: [200, readinessBody, 'Ready'], errors: [], probe: true },
+  },
 };

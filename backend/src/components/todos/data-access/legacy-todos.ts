@@ -18,7 +18,7 @@ type LegacyTodo = Pick<TodoDocument, '_id' | 'userId' | 'createdAt' | 'deletedAt
 export async function migrateLegacyTodos(connection: Connection, options: { migration?: string } = {}): Promise<void> {
   const id = options.migration ?? MIGRATION;
   const migrations = connection.collection<{ _id: string; state: 'running' | 'done'; until?: Date }>('migrations');
-  for (const deadline = Date.now() + LEASE_MS + 10_000; ; ) {
+  for (const deadline = Date.now() + LEASE_MS + 10_000; ;) {
     const record = await migrations.findOne({ _id: id });
     if (record?.state === 'done') return;
     if (record && record.until && record.until.getTime() < Date.now()) await migrations.deleteOne({ _id: id, state: 'running' });
@@ -36,7 +36,9 @@ export async function migrateLegacyTodos(connection: Connection, options: { migr
 
   const todos = connection.collection<LegacyTodo>('todos');
   // Todos of today's shape have a `pos`; change-log entries (`kind`) and tombstone markers share the collection.
-  const legacy = await todos.find({ pos: { $exists: false }, kind: { $exists: false }, marker: { $exists: false } }, { projection: { userId: 1, createdAt: 1, deletedAt: 1 } }).toArray();
+  const legacy = await todos
+    .find({ pos: { $exists: false }, kind: { $exists: false }, marker: { $exists: false } }, { projection: { userId: 1, createdAt: 1, deletedAt: 1 } })
+    .toArray();
   const byUser = new Map<string, LegacyTodo[]>();
   for (const doc of legacy) byUser.set(doc.userId, [...(byUser.get(doc.userId) ?? []), doc]);
   const oldLog = connection.collection<{ userId: string; seq: number }>('todo_changes');

@@ -2,17 +2,7 @@ import type { Todo } from '@cobalt/contract';
 import { Types, type Connection } from 'mongoose';
 import { groupCommit, insertGroups, type GroupOutcome } from '../../../infra/mongo/group-commit.js';
 import type { LockDocuments } from '../../../infra/redis/user-lock.js';
-import {
-  DURABLE,
-  ENTRY_KEY_INDEX,
-  hourOf,
-  pageBucketOf,
-  syncBucketOf,
-  type LogEntry,
-  type TodoDocument,
-  type TodoModels,
-  type TombstoneMarker,
-} from './todo-model.js';
+import { DURABLE, ENTRY_KEY_INDEX, hourOf, pageBucketOf, syncBucketOf, type LogEntry, type TodoDocument, type TodoModels, type TombstoneMarker } from './todo-model.js';
 
 export const toTodo = (doc: TodoDocument): Todo => ({
   id: doc._id.toHexString(),
@@ -89,10 +79,7 @@ export function createTodoStore({ Todo }: TodoModels, connection: Connection, ba
   // Each write appends its entry (a create, its entry and then its todo) in order; the appends of
   // concurrent writes (of different users: one user's writes take turns) share one insert command.
   // See infra/mongo/group-commit.ts.
-  const append = groupCommit<(LogEntry | TodoDocument)[], GroupOutcome>(
-    (groups) => insertGroups(todos as never, groups, DURABLE),
-    batching,
-  );
+  const append = groupCommit<(LogEntry | TodoDocument)[], GroupOutcome>((groups) => insertGroups(todos as never, groups, DURABLE), batching);
   const outcomeOf = (outcome: GroupOutcome): Appended => {
     if (outcome.inserted) return 'stored';
     if (!outcome.duplicate) throw outcome.error;

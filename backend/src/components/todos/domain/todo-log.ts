@@ -6,9 +6,7 @@ import { todoOf, toTodo, type Head, type TodoStore } from '../data-access/todo-s
 
 /** What a write asks for, before it has a seq. */
 export type Intent =
-  | { kind: 'created'; todoId: string; title: string }
-  | { kind: 'updated'; todoId: string; title?: string; completed?: boolean }
-  | { kind: 'deleted'; todoId: string };
+  { kind: 'created'; todoId: string; title: string } | { kind: 'updated'; todoId: string; title?: string; completed?: boolean } | { kind: 'deleted'; todoId: string };
 
 export interface WriteRequest {
   userId: string;

@@ -41,7 +41,10 @@ export interface TodoDependencies {
 /** Page buckets a list reads one by one before it reads all the user's matching todos at once. */
 const MAX_PAGE_BUCKETS = 4;
 
-const fingerprint = (operation: string, input: unknown) => createHash('sha256').update(JSON.stringify([operation, input])).digest('base64url');
+const fingerprint = (operation: string, input: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify([operation, input]))
+    .digest('base64url');
 
 /** `clientMutationId` travels inside the input of every API; it is taken out before the input is checked. */
 function splitKey(input: unknown): { key?: string; rest: unknown } {

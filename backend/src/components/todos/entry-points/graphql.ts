@@ -14,7 +14,9 @@ type Args = Record<string, unknown>;
 type FeedItem = TodoChangeEvent | { failure: unknown };
 
 export function createTodoResolvers(todos: TodoService) {
-  const node = (ownerId: string) => (todo: Todo): TodoNode => ({ ...todo, ownerId });
+  const node =
+    (ownerId: string) =>
+    (todo: Todo): TodoNode => ({ ...todo, ownerId });
 
   return {
     Query: {

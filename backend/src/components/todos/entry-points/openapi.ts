@@ -1,12 +1,22 @@
 import type { OpenApiPaths } from '../../../http/openapi.js';
 import { clientMutationIdSchema, createTodoInput, listTodosInput, todoId, todoOutput, todoPageOutput, todoPatch } from '../schemas.js';
 
-const idempotencyKey = { schema: clientMutationIdSchema, description: 'Makes a retry apply once: the same key and request answer the first outcome (docs/API.md, "Retrying writes safely")' };
+const idempotencyKey = {
+  schema: clientMutationIdSchema,
+  description: 'Makes a retry apply once: the same key and request answer the first outcome (docs/API.md, "Retrying writes safely")',
+};
 
 /** The routes of rest.ts, as the OpenAPI document describes them (http/openapi.ts). */
 export const todoRoutes: OpenApiPaths = {
   '/api/todos': {
-    get: { summary: "A page of the user's todos, in creation order", tags: ['todos'], auth: true, query: listTodosInput, ok: [200, todoPageOutput, 'The page'], errors: [400, 401, 429] },
+    get: {
+      summary: "A page of the user's todos, in creation order",
+      tags: ['todos'],
+      auth: true,
+      query: listTodosInput,
+      ok: [200, todoPageOutput, 'The page'],
+      errors: [400, 401, 429],
+    },
     post: {
       summary: 'Create a todo',
       tags: ['todos'],

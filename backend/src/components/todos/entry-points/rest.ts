@@ -10,40 +10,25 @@ export function createTodoRouter(auth: AccessTokenVerifier, todos: TodoService, 
   const router = Router();
   router.use('/api/todos', requireAuth(auth, perUserLimiter));
 
-  router.get(
-    '/api/todos',
-    async (req, res) => {
-      res.json(await todos.list(identityOf(req), { ...req.query }));
-    },
-  );
-  router.post(
-    '/api/todos',
-    async (req, res) => {
-      res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, bodyOf(req))));
-    },
-  );
-  router.get(
-    '/api/todos/:id',
-    async (req, res) => {
-      res.json(await todos.get(identityOf(req), req.params.id));
-    },
-  );
-  router.patch(
-    '/api/todos/:id',
-    async (req, res) => {
-      const body = bodyOf(req);
-      // The id belongs to the path; one in the body is refused rather than silently ignored.
-      if ('id' in body) throw refused('id', 'The todo id goes in the path, not the body');
-      res.json(await todos.update(identityOf(req), withIdempotencyKey(req, { ...body, id: req.params.id })));
-    },
-  );
-  router.delete(
-    '/api/todos/:id',
-    async (req, res) => {
-      await todos.remove(identityOf(req), withIdempotencyKey(req, { id: req.params.id }));
-      res.status(204).end();
-    },
-  );
+  router.get('/api/todos', async (req, res) => {
+    res.json(await todos.list(identityOf(req), { ...req.query }));
+  });
+  router.post('/api/todos', async (req, res) => {
+    res.status(201).json(await todos.create(identityOf(req), withIdempotencyKey(req, bodyOf(req))));
+  });
+  router.get('/api/todos/:id', async (req, res) => {
+    res.json(await todos.get(identityOf(req), req.params.id));
+  });
+  router.patch('/api/todos/:id', async (req, res) => {
+    const body = bodyOf(req);
+    // The id belongs to the path; one in the body is refused rather than silently ignored.
+    if ('id' in body) throw refused('id', 'The todo id goes in the path, not the body');
+    res.json(await todos.update(identityOf(req), withIdempotencyKey(req, { ...body, id: req.params.id })));
+  });
+  router.delete('/api/todos/:id', async (req, res) => {
+    await todos.remove(identityOf(req), withIdempotencyKey(req, { id: req.params.id }));
+    res.status(204).end();
+  });
   return router;
 }
 

@@ -13,7 +13,18 @@ export function RegisterForm() {
     <form className={styles.form} onSubmit={onSubmit} noValidate aria-label="Create account">
       {formError && <Alert tone="error">{formError}</Alert>}
       <TextField label="Name" name="name" autoComplete="name" required maxLength={100} error={errors.name} onChange={() => clearError('name')} />
-      <TextField label="Email" name="email" type="email" autoComplete="email" inputMode="email" autoCapitalize="none" spellCheck={false} required error={errors.email} onChange={() => clearError('email')} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        inputMode="email"
+        autoCapitalize="none"
+        spellCheck={false}
+        required
+        error={errors.email}
+        onChange={() => clearError('email')}
+      />
       <TextField
         label="Password"
         name="password"

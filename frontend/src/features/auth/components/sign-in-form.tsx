@@ -13,8 +13,28 @@ export function SignInForm({ notice }: { notice?: string | null }) {
     <form className={styles.form} onSubmit={onSubmit} noValidate aria-label="Sign in">
       {notice && !formError && <Alert tone="info">{notice}</Alert>}
       {formError && <Alert tone="error">{formError}</Alert>}
-      <TextField label="Email" name="email" type="email" autoComplete="email" inputMode="email" autoCapitalize="none" spellCheck={false} required error={errors.email} onChange={() => clearError('email')} />
-      <TextField label="Password" name="password" type="password" autoComplete="current-password" required revealable error={errors.password} onChange={() => clearError('password')} />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        inputMode="email"
+        autoCapitalize="none"
+        spellCheck={false}
+        required
+        error={errors.email}
+        onChange={() => clearError('email')}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        revealable
+        error={errors.password}
+        onChange={() => clearError('password')}
+      />
       <Button type="submit" busy={busy} block className={styles.submit}>
         {busy ? 'Signing in…' : 'Sign in'}
       </Button>

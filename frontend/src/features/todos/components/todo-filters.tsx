@@ -12,9 +12,7 @@ export function TodoFilters({ counts }: { counts: Record<TodoFilter, number> }) 
       {(Object.keys(FILTER_PATHS) as TodoFilter[]).map((filter) => (
         <NavLink key={filter} to={FILTER_PATHS[filter]} end className={({ isActive }) => `${styles.filter} ${isActive ? styles.active : ''}`}>
           {LABELS[filter]}
-          <span className={styles.count}>
-            {counts[filter]}
-          </span>
+          <span className={styles.count}>{counts[filter]}</span>
         </NavLink>
       ))}
     </nav>

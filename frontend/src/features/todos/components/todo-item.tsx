@@ -66,14 +66,7 @@ export function TodoItem({ item, onToggle, onRename, onRemove }: TodoItemProps) 
   return (
     <li className={styles.item} data-completed={item.completed || undefined} data-saving={item.saving || undefined} data-testid="todo-item">
       <span className={styles.check}>
-        <input
-          type="checkbox"
-          className={styles.checkbox}
-          checked={item.completed}
-          aria-label={`Mark ${quoted} as done`}
-          onChange={() => onToggle(item.id)}
-          data-focus-target
-        />
+        <input type="checkbox" className={styles.checkbox} checked={item.completed} aria-label={`Mark ${quoted} as done`} onChange={() => onToggle(item.id)} data-focus-target />
         <CheckIcon size={16} className={styles.tick} strokeWidth={3} />
       </span>
 

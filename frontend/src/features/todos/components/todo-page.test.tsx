@@ -134,7 +134,9 @@ describe('TodoPage', () => {
     const server = new FakeCobaltServer();
     seed(server, 'Buy milk');
     const { user } = await renderTodos(server);
-    server.refuseRequests((event) => (event === 'todo:update' ? { code: 'VALIDATION_FAILED', message: 'Request validation failed', details: [{ path: 'completed', message: 'Not allowed' }] } : null));
+    server.refuseRequests((event) =>
+      event === 'todo:update' ? { code: 'VALIDATION_FAILED', message: 'Request validation failed', details: [{ path: 'completed', message: 'Not allowed' }] } : null,
+    );
 
     await user.click(checkbox('Buy milk'));
     await settle();

@@ -79,7 +79,14 @@ export class TodoStore {
 
   async clearCompleted(): Promise<void> {
     const done = this.state.getSnapshot().items.filter((item) => item.completed);
-    const results = await Promise.all(done.map((item) => this.client.todos.remove(item.id).then(() => null, (error: unknown) => describeError(error))));
+    const results = await Promise.all(
+      done.map((item) =>
+        this.client.todos.remove(item.id).then(
+          () => null,
+          (error: unknown) => describeError(error),
+        ),
+      ),
+    );
     const failures = results.filter((r): r is string => r !== null);
     if (failures.length) this.report(`Couldn't delete ${failures.length === 1 ? '1 completed todo' : `${failures.length} completed todos`}. ${failures[0]}`);
   }
