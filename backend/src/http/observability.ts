@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { logger } from '../lib/logger.js';
+import { httpLinesShown, logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { runWithContext } from '../lib/request-context.js';
 
@@ -38,7 +38,8 @@ export const requestMetrics =
       if (route.startsWith('/health') || route === '/metrics') return;
       const durationMs = Math.round(seconds * 1000);
       const keep = stored === 'all' || (stored === 'errors' && (res.statusCode >= 400 || durationMs >= SLOW_MS));
-      logger.http('request', { ...(keep ? { record: 'request' } : {}), ...labels, durationMs, ip: req.ip });
+      if (keep) logger.http('request', { record: 'request', ...labels, durationMs, ip: req.ip });
+      else if (httpLinesShown()) logger.http('request', { ...labels, durationMs, ip: req.ip });
     });
     next();
   };

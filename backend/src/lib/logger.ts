@@ -32,6 +32,13 @@ export function configureLogger(options: { instanceId: string; level: string }):
   logger.level = options.level === 'debug' ? 'debug' : 'http';
 }
 
+/**
+ * Whether an `http` line that is not a record (see log-transport.ts) would be written anywhere:
+ * only when the console shows `http` lines. Callers skip building such lines otherwise, since
+ * every line passes the whole format chain before the transports filter it.
+ */
+export const httpLinesShown = (): boolean => (winston.config.npm.levels[consoleTransport.level ?? 'info'] ?? 0) >= winston.config.npm.levels.http;
+
 /** Serialise an error for a log line (the stack goes to the log, never to a client). */
 export function errorFields(error: unknown): Record<string, unknown> {
   if (error instanceof Error) {
