@@ -11,7 +11,7 @@ import { AppError, toAppError } from '../lib/app-error.js';
 import { logUnexpected } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { createUserLoader, type GraphQLAuth, type GraphQLContext } from './context.js';
-import { parseWithinTokenLimit, type OperationLimits } from './limits.js';
+import { checkTokenLimit, type OperationLimits } from './limits.js';
 
 // Apollo's own request errors (syntax, unknown field, bad argument type, a persisted query asked
 // for: Cobalt takes none) are input errors.
@@ -91,7 +91,7 @@ function maxTokensGuard(onReject: () => void): RequestHandler {
     const query: unknown = (req.body as { query?: unknown } | undefined)?.query ?? req.query.query;
     if (typeof query !== 'string') return next();
     try {
-      parseWithinTokenLimit(query);
+      checkTokenLimit(query);
     } catch (error) {
       const message = (error as Error).message;
       if (/token limit/i.test(message)) {

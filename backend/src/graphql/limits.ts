@@ -2,6 +2,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { NoSchemaIntrospectionCustomRule, type DocumentNode } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Metrics } from '../lib/metrics.js';
 import type { GraphQLContext } from './context.js';
 
@@ -43,4 +44,14 @@ export type OperationLimits = ReturnType<typeof createOperationLimits>;
 /** Parses a document with the token limit; throws graphql's syntax error (the limit's message names it). */
 export function parseWithinTokenLimit(query: string): DocumentNode {
   return new MaxTokensParserWLexer(query, { n: MAX_TOKENS }).parseDocument();
+}
+
+/** Query texts already found within the limit: clients send the same few operations over and over. */
+const withinLimit = new LRUCache<string, true>({ maxSize: 1024 * 1024, sizeCalculation: (_value, query) => query.length + 64 });
+
+/** Throws as `parseWithinTokenLimit` does; a text that passed once is not parsed again here (Apollo keeps its own parsed copy). */
+export function checkTokenLimit(query: string): void {
+  if (withinLimit.has(query)) return;
+  parseWithinTokenLimit(query);
+  withinLimit.set(query, true);
 }
