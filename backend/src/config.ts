@@ -62,6 +62,14 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(64 * 1024),
+  /**
+   * How often the server pings each Socket.IO connection, and how long it then waits for the pong
+   * before it counts the connection dead. A client that hears no ping for their sum reconnects.
+   * Keep the interval under the idle timeout of every proxy and load balancer on the way (60 s
+   * on many); a longer one costs less CPU per idle socket and finds dead connections later.
+   */
+  SOCKET_PING_INTERVAL_MS: z.coerce.number().int().min(1000).max(300_000).default(25_000),
+  SOCKET_PING_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   /** Register and sign-in requests per client IP per minute, counted across instances. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Token refreshes per client IP per minute (every open tab and device refreshes). */
@@ -132,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       refreshRateLimitPerMinute: e.AUTH_REFRESH_RATE_LIMIT_PER_MINUTE,
     },
     rateLimits: { apiPerMinute: e.API_RATE_LIMIT_PER_MINUTE, socketPerMinute: e.SOCKET_RATE_LIMIT_PER_MINUTE },
-    socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES },
+    socket: { maxPayloadBytes: e.SOCKET_MAX_PAYLOAD_BYTES, pingIntervalMs: e.SOCKET_PING_INTERVAL_MS, pingTimeoutMs: e.SOCKET_PING_TIMEOUT_MS },
     graphql: { introspection: e.GRAPHQL_INTROSPECTION ?? !isProduction, maxSubscriptionsPerUser: e.GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER },
     logs: { level: e.LOG_LEVEL, retentionDays: e.LOG_RETENTION_DAYS, storedRequests: e.LOG_STORED_REQUESTS },
     health: { timeoutMs: e.HEALTH_TIMEOUT_MS },

@@ -129,6 +129,8 @@ export async function createCobaltServer(config: Config): Promise<CobaltServer> 
     allowedOrigins: config.http.corsOrigins,
     originCheck,
     maxPayloadBytes: config.socket.maxPayloadBytes,
+    pingIntervalMs: config.socket.pingIntervalMs,
+    pingTimeoutMs: config.socket.pingTimeoutMs,
   });
   // One notifier decides who hears what; each transport delivers it to its own connections.
   const notifier = createNotifier(metrics);

@@ -30,12 +30,17 @@ export function createSocketServer(deps: {
   allowedOrigins: string[];
   originCheck: OriginCheck;
   maxPayloadBytes: number;
+  /** Engine.IO's heartbeat (Socket.IO's defaults: 25 s and 20 s). */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
 }): SocketServer {
   const { metrics } = deps;
   const io: SocketServer = new Server({
     path: '/socket.io/',
     serveClient: false,
     maxHttpBufferSize: deps.maxPayloadBytes,
+    pingInterval: deps.pingIntervalMs ?? 25_000,
+    pingTimeout: deps.pingTimeoutMs ?? 20_000,
     cors: { origin: deps.allowedOrigins, credentials: true },
     // CORS does not protect WebSockets: the handshake's Origin is checked for every transport
     // (polling here; a WebSocket upgrade before it reaches engine.io, see upgrades.ts). Clients

@@ -162,6 +162,22 @@ describe('Socket.IO contract across two instances', () => {
     expect((await upgradeStatus(a.url, '/elsewhere', 'http://localhost:8080')).status).toBe(404);
   });
 
+  it('when a client opens a session, then the handshake gives the heartbeat: 25 s and 20 s by default, SOCKET_PING_INTERVAL_MS and SOCKET_PING_TIMEOUT_MS when set', async () => {
+    const heartbeat = async (url: string) => {
+      const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+      expect(res.status).toBe(200);
+      const open = JSON.parse((await res.text()).replace(/^0/, '')) as { pingInterval: number; pingTimeout: number };
+      return { pingInterval: open.pingInterval, pingTimeout: open.pingTimeout };
+    };
+    expect(await heartbeat(a.url)).toEqual({ pingInterval: 25_000, pingTimeout: 20_000 });
+    const slow = await startTestServer({ INSTANCE_ID: 'sock-heartbeat', SOCKET_PING_INTERVAL_MS: '50000', SOCKET_PING_TIMEOUT_MS: '15000' });
+    try {
+      expect(await heartbeat(slow.url)).toEqual({ pingInterval: 50_000, pingTimeout: 15_000 });
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('when a socket sends an event the server does not know with an ack, then the ack answers NOT_FOUND and nothing is broadcast', async () => {
     const user = await registerUser(api, 's-unknown');
     const [socket, other] = [await connect(a.url, user.accessToken), await connect(b.url, user.accessToken)];

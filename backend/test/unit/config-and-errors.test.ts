@@ -25,6 +25,12 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, GRAPHQL_INTROSPECTION: 'true' }).graphql.introspection).toBe(true);
   });
 
+  it('when the socket heartbeat is set out of bounds, then boot is refused naming the variable', () => {
+    expect(() => loadConfig({ SOCKET_PING_INTERVAL_MS: '500' })).toThrow(/SOCKET_PING_INTERVAL_MS/);
+    expect(() => loadConfig({ SOCKET_PING_TIMEOUT_MS: '600000' })).toThrow(/SOCKET_PING_TIMEOUT_MS/);
+    expect(loadConfig({ SOCKET_PING_INTERVAL_MS: '50000' }).socket).toMatchObject({ pingIntervalMs: 50_000, pingTimeoutMs: 20_000 });
+  });
+
   it('when a value is malformed, then the error names the variable', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ MIGRATE_ON_START: 'maybe' })).toThrow(/MIGRATE_ON_START/);
