@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Where the time and memory go, under the bench's own scenarios (docs/PERFORMANCE.md, "Profiles"):
 //
-//   node bench/profile.mjs [--quick] [--no-setup] [--store sqlite]
+//   node bench/profile.mjs [--quick] [--no-setup] [--store sqlite] [--only fanout,http,idle]
 //
 // Starts the bench cluster with each backend's inspector on (a random loopback port), with the
 // backends on the cluster's store or (--store sqlite) on FerretDB over SQLite, the store before, then:
 //   1. CPU profiles of all three backends during the fan-out write window (3,000 sockets, 200/s);
 //   2. CPU profiles of backend-1 during the REST list and the GraphQL page, direct, 8 s each;
 //   3. heap snapshots of a freshly restarted backend-1 before and after the idle sockets
-//      connect, and what grew per socket.
+//      connect, and what grew per socket; then CPU profiles of backend-1 idle, with no sockets
+//      and with them, 30 s each (idle CPU is what the sockets cost while nothing happens).
 // Prints the summaries and writes bench/results/profile.json. Numbers taken with the profiler
 // attached are not benchmark results: use `npm run bench` for those.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,8 @@ async function main() {
   const storeArg = process.argv.indexOf('--store');
   const store = storeArg >= 0 ? process.argv[storeArg + 1] : 'cluster';
   const out = { startedAt: new Date().toISOString(), mode: quick ? 'quick' : 'full', store };
+  const onlyArg = process.argv.indexOf('--only');
+  const parts = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['fanout', 'http', 'idle']);
   const ports = benchPorts();
   const env = { NODE_OPTIONS: '--inspect=127.0.0.1:0' };
   let ferret = null;
@@ -77,54 +80,70 @@ async function main() {
     const inspectors = await Promise.all(names.map(inspect));
 
     // 1. Fan-out write window, all backends.
-    await fresh();
-    let stops = [];
-    const profiles = [];
-    await runFanout({
-      name: quick ? '30 sockets @ 20/s' : '3,000 sockets @ 200/s',
-      transport: cobaltTransport(cluster),
-      accounts: accounts.slice(0, quick ? 10 : 1000),
-      devicesPerUser: 3,
-      rate: quick ? 20 : 200,
-      durationMs: quick ? 5_000 : 20_000,
-      workers: quick ? 2 : 4,
-      hooks: {
-        beforeWrites: async () => (stops = await Promise.all(inspectors.map(startCpuProfile))),
-        afterWrites: async () => profiles.push(...(await Promise.all(stops.map((stop) => stop())))),
-      },
-      log,
-    });
-    writeFileSync(join(resultsDir, `${store}-fanout-backends.cpuprofiles.json`), JSON.stringify(profiles));
-    out.fanoutCpu = summarizeCpuProfiles(profiles, { top: 25 });
-    out.fanoutCpuByBackend = profiles.map((p) => summarizeCpuProfile(p, { top: 5 }));
-    printCpu('CPU during fan-out writes (three backends together)', out.fanoutCpu);
+    if (parts.has('fanout')) await profileFanout();
+    async function profileFanout() {
+      await fresh();
+      let stops = [];
+      const profiles = [];
+      await runFanout({
+        name: quick ? '30 sockets @ 20/s' : '3,000 sockets @ 200/s',
+        transport: cobaltTransport(cluster),
+        accounts: accounts.slice(0, quick ? 10 : 1000),
+        devicesPerUser: 3,
+        rate: quick ? 20 : 200,
+        durationMs: quick ? 5_000 : 20_000,
+        workers: quick ? 2 : 4,
+        hooks: {
+          beforeWrites: async () => (stops = await Promise.all(inspectors.map(startCpuProfile))),
+          afterWrites: async () => profiles.push(...(await Promise.all(stops.map((stop) => stop())))),
+        },
+        log,
+      });
+      writeFileSync(join(resultsDir, `${store}-fanout-backends.cpuprofiles.json`), JSON.stringify(profiles));
+      out.fanoutCpu = summarizeCpuProfiles(profiles, { top: 25 });
+      out.fanoutCpuByBackend = profiles.map((p) => summarizeCpuProfile(p, { top: 5 }));
+      printCpu('CPU during fan-out writes (three backends together)', out.fanoutCpu);
+    }
 
     // 2. REST list vs GraphQL page on backend-1, direct.
-    await fresh();
-    const reader = (await createAccounts(cluster.urls.public, { users: 1, devices: 1, label: `p${Date.now().toString(36)}r` })).accounts[0].tokens[0];
-    await seedTodos(cluster.urls.public, reader, 40);
-    const load = await startWorker('http-load');
-    out.http = {};
-    try {
-      for (const ep of endpoints({ reader, writers: [reader] }).filter((e) => e.key !== 'rest-create')) {
-        await load.call('run', { url: cluster.urls.backends[0], ...ep, connections: 10, durationS: 2 });
-        const stop = await startCpuProfile(inspectors[0]);
-        const run = await load.call('run', { url: cluster.urls.backends[0], ...ep, connections: 10, durationS: quick ? 3 : 8 });
-        const profile = await stop();
-        writeFileSync(join(resultsDir, `${store}-${ep.key}-backend-1.cpuprofile`), JSON.stringify(profile));
-        out.http[ep.key] = { reqPerSec: run.reqPerSec, cpu: summarizeCpuProfile(profile, { top: 25 }) };
-        printCpu(`CPU of backend-1 during ${ep.label} (${Math.round(run.reqPerSec)} req/s with the profiler on)`, out.http[ep.key].cpu);
+    if (parts.has('http')) await profileHttp();
+    async function profileHttp() {
+      await fresh();
+      const reader = (await createAccounts(cluster.urls.public, { users: 1, devices: 1, label: `p${Date.now().toString(36)}r` })).accounts[0].tokens[0];
+      await seedTodos(cluster.urls.public, reader, 40);
+      const load = await startWorker('http-load');
+      out.http = {};
+      try {
+        for (const ep of endpoints({ reader, writers: [reader] }).filter((e) => e.key !== 'rest-create')) {
+          await load.call('run', { url: cluster.urls.backends[0], ...ep, connections: 10, durationS: 2 });
+          const stop = await startCpuProfile(inspectors[0]);
+          const run = await load.call('run', { url: cluster.urls.backends[0], ...ep, connections: 10, durationS: quick ? 3 : 8 });
+          const profile = await stop();
+          writeFileSync(join(resultsDir, `${store}-${ep.key}-backend-1.cpuprofile`), JSON.stringify(profile));
+          out.http[ep.key] = { reqPerSec: run.reqPerSec, cpu: summarizeCpuProfile(profile, { top: 25 }) };
+          printCpu(`CPU of backend-1 during ${ep.label} (${Math.round(run.reqPerSec)} req/s with the profiler on)`, out.http[ep.key].cpu);
+        }
+      } finally {
+        await load.stop();
       }
-    } finally {
-      await load.stop();
     }
     for (const i of inspectors) i.close();
+    if (!parts.has('idle')) return;
 
     // 3. Heap growth per idle socket on a fresh backend-1.
     await fresh();
     await cluster.restart('backend-1');
     await sleep(3_000);
     const restarted = await inspect('backend-1');
+    const idleWindowMs = quick ? 10_000 : 30_000;
+    const idleCpu = async (label) => {
+      const stop = await startCpuProfile(restarted);
+      await sleep(idleWindowMs);
+      const profile = await stop();
+      writeFileSync(join(resultsDir, `${store}-idle-${label}-backend-1.cpuprofile`), JSON.stringify(profile));
+      return summarizeCpuProfile(profile, { top: 25 });
+    };
+    out.idleCpu = { noSockets: await idleCpu('no-sockets') };
     const before = heapByKind(await heapSnapshot(restarted));
     const rssBefore = (await scrapeMetrics(cluster.urls.backends[0])).rssBytes;
     const sockets = quick ? 600 : 10_000;
@@ -143,6 +162,10 @@ async function main() {
           out.idleHeap.top.map((r) => [r.name, r.bytesPerUnit, r.countPerUnit]),
         ),
       );
+      out.idleCpu.sockets = await idleCpu('sockets');
+      out.idleCpu.socketsOnBackend1 = onBackend1;
+      printCpu('CPU of backend-1 idle, no sockets', out.idleCpu.noSockets);
+      printCpu(`CPU of backend-1 idle, ${onBackend1} sockets`, out.idleCpu.sockets);
     } finally {
       restarted.close();
       await Promise.all(receivers.map((w) => w.call('closeAll').catch(() => undefined)));

@@ -2,6 +2,7 @@
 // `npm run bench`: Cobalt's performance harness (docs/PERFORMANCE.md explains the method).
 //
 //   node bench/run.mjs [--quick] [--only startup,fanout,ladder,http,flat,idle,floor,peer] [--before <git-ref>] [--no-setup] [--no-peer]
+//                      [--backend-env NAME=value,...]
 //   node bench/run.mjs --report     (tables, summary and docs again from bench/results/latest.json)
 //   env: BENCH_QUICK=1, BENCH_ONLY=..., BENCH_BEFORE=<git-ref>, BENCH_SETUP=0, BENCH_PEER=0, BENCH_PORT_OFFSET=N,
 //        BENCH_LADDER_ALL=1 (every ladder step, even past saturation)
@@ -20,7 +21,7 @@ import { ROOT } from '../scripts/lib/root.mjs';
 import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, firstWrites, seedTodos } from './lib/accounts.mjs';
 import { prepareBeforeBuild } from './lib/before.mjs';
-import { benchPorts, machineBusySeconds, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
+import { benchPorts, machineBusySeconds, startBenchCluster, startSingleUpstreamCaddy, waitQuiet } from './lib/cluster.mjs';
 import { openWindow } from './lib/counters.mjs';
 import { ensureNatsServer, NATS_VERSION, natsPorts, startNats } from './lib/peer.mjs';
 import { openFilesLimit, reexecWithMoreFiles, WANT_OPEN_FILES } from './lib/limits.mjs';
@@ -82,7 +83,15 @@ function parseOptions(argv, env) {
   const parts = new Set(only.length ? only : ALL_PARTS);
   if (flag('--no-peer') || env.BENCH_PEER === '0') parts.delete('peer');
   const before = value('--before') ?? (env.BENCH_BEFORE || undefined);
-  return { quick, parts, before, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
+  // Backend settings other than the bench's own (e.g. SOCKET_PING_INTERVAL_MS=50000), for a what-if run.
+  /** @type {Record<string, string>} */
+  const backendEnv = {};
+  for (const pair of (value('--backend-env') ?? env.BENCH_BACKEND_ENV ?? '').split(',').filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair.trim());
+    if (!match) throw new Error(`--backend-env: "${pair}" is not NAME=value`);
+    backendEnv[match[1]] = match[2];
+  }
+  return { quick, parts, before, backendEnv, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
 }
 
 const runStarted = performance.now();
@@ -125,6 +134,7 @@ async function main() {
     startedAt: startedAt.toISOString(),
     machineAtStart: machineInfo(),
     parts: [...options.parts],
+    backendEnv: options.backendEnv,
     builds: [{ id: 'after', label: 'after (working tree)' }],
     fanout: [],
     ladder: [],
@@ -134,7 +144,7 @@ async function main() {
   };
   const dataDir = join(ROOT, '.data', 'bench');
   log(
-    `bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`,
+    `bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}${Object.keys(options.backendEnv).length ? `; backends set with ${JSON.stringify(options.backendEnv)}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`,
   );
   if (result.machineAtStart.openFiles < WANT_OPEN_FILES)
     log(`note: open files limited to ${result.machineAtStart.openFiles} per process (raising it was refused); the idle scenario is sized to fit`);
@@ -184,7 +194,7 @@ async function main() {
     // Start to ready: cold (empty data dir), then warm (same data dir again); the warm cluster serves the rest.
     const ports = benchPorts();
     log(`cluster: cold start in ${dataDir} (Caddy :${ports.http}, backends :${ports.backends.join(',')})`);
-    cluster = await startBenchCluster({ dataDir, ports, log: () => undefined });
+    cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, log: () => undefined });
     const coldMs = cluster.startedInMs;
     let warmMs = null;
     let stopMs = null;
@@ -193,7 +203,7 @@ async function main() {
       await cluster.stop();
       stopMs = performance.now() - t;
       cluster = null;
-      cluster = await startBenchCluster({ dataDir, ports, log: () => undefined });
+      cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, log: () => undefined });
       warmMs = cluster.startedInMs;
     }
     result.startup = { setupMs, coldMs, warmMs, stopMs, mongo: cluster.mongoKind };
@@ -260,7 +270,7 @@ async function main() {
         await resetTodoData(cluster.urls.mongo, { drop: true });
         await cluster.stop();
         cluster = null;
-        cluster = await startBenchCluster({ dataDir, ports, backendEntry: before.backendEntry, log: () => undefined });
+        cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, backendEntry: before.backendEntry, log: () => undefined });
         build.startedInMs = cluster.startedInMs;
         // Each backend runs that build's entry (checked on its command line, not assumed).
         for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
@@ -319,8 +329,9 @@ async function main() {
           const readerToken = reader.accounts[0].tokens[0];
           await seedTodos(cluster.urls.public, readerToken, 40);
           const h = plan.http;
+          const one = await startSingleUpstreamCaddy({ port: ports.http + 1, upstream: new URL(cluster.urls.backends[0]).host, dataDir });
           const results = await runHttp({
-            targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0] },
+            targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0], caddyOne: one.url, caddyOnePid: one.pid },
             reader: readerToken,
             writers: accounts.slice(0, 20).map((a) => a.tokens[0]),
             connections: h.connections,
@@ -328,7 +339,7 @@ async function main() {
             warmupS: h.warmupS,
             meter: (pids) => openWindow(cluster, { pids }),
             log,
-          });
+          }).finally(() => one.stop());
           log(`  counting Postgres reads of ${h.graphqlPages} GraphQL pages`);
           const page = () =>
             fetch(`${cluster.urls.backends[0]}/graphql`, {
@@ -408,6 +419,13 @@ function publish(result) {
   result.targets = evaluateTargets(result);
   const tables = renderTables(result);
   const notes = [
+    ...(Object.keys(result.backendEnv ?? {}).length
+      ? [
+          `Backends set with ${Object.entries(result.backendEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')} (not their defaults).`,
+        ]
+      : []),
     `Run ${result.startedAt} (${result.mode}, ${result.durationS.toFixed(0)} s) on ${result.machineAtStart.cpus} cores (${result.machineAtStart.cpuModel}), Node ${result.machineAtStart.node}, store ${result.startup?.mongo ?? '?'}.`,
     `Shared machine: other work used ${result.otherLoadBeforeStart.percent.toFixed(0)}% of a core just before the start (after waiting ${result.otherLoadBeforeStart.waitedS} s); load average ${result.machineAtStart.loadAvg.join(' ')} at start, ${result.machineAtEnd.loadAvg.join(' ')} at end. The "other load" columns show it per measurement.`,
   ].join('\n');
@@ -417,7 +435,7 @@ function publish(result) {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'latest.md'), `${tables}\n\n${notes}\n`);
-  if (result.mode === 'full' && result.parts.length === ALL_PARTS.length) {
+  if (result.mode === 'full' && result.parts.length === ALL_PARTS.length && !Object.keys(result.backendEnv ?? {}).length) {
     const rounded = (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(2)) : v);
     writeFileSync(join(ROOT, 'bench', 'summary.json'), `${JSON.stringify(summaryOf(result), rounded, 2)}\n`);
     updateDoc(join(ROOT, 'docs', 'PERFORMANCE.md'), `${tables}\n\n${notes}`);

@@ -1,10 +1,13 @@
 // The bench's own cluster (scripts/cluster.mjs on private ports and its own data dir) and what
 // the bench reads from it: backend /metrics, per-process CPU and memory, Caddy's sticky cookie.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster } from '../../scripts/cluster/start.mjs';
+import { which } from '../../scripts/lib/executables.mjs';
+import { ROOT } from '../../scripts/lib/root.mjs';
 import { metricSum, parsePrometheus } from './stats.mjs';
 
 /**
@@ -178,4 +181,52 @@ export async function waitQuiet(cluster, { belowPercent = 25, maxMs = 60_000 } =
     if (stop().oursPercent < belowPercent) break;
   }
   return Math.round(performance.now() - started);
+}
+
+/**
+ * A second Caddy, on the cluster's own Caddyfile, with one upstream only (`upstream`, host:port):
+ * what the proxy hop costs by itself, apart from spreading requests over three backends that share
+ * the machine's cores. Resolves once it answers /health/ready; `stop()` ends it.
+ * @param {{ port: number, upstream: string, dataDir: string }} opts
+ */
+export async function startSingleUpstreamCaddy({ port, upstream, dataDir }) {
+  const caddy = which('caddy');
+  if (!caddy) throw new Error('caddy not found (run node scripts/setup.mjs)');
+  const home = join(dataDir, 'caddy-one');
+  mkdirSync(home, { recursive: true });
+  const child = spawn(caddy, ['run', '--config', join(ROOT, 'caddy', 'Caddyfile'), '--adapter', 'caddyfile'], {
+    cwd: home,
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      CADDY_PORT: String(port),
+      CADDY_ADMIN: 'off',
+      BACKEND_UPSTREAMS: upstream,
+      FRONTEND_DIST: join(ROOT, 'frontend', 'dist'),
+      HOME: home,
+      XDG_DATA_HOME: join(home, 'data'),
+      XDG_CONFIG_HOME: join(home, 'config'),
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`the second Caddy exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (waited > 15_000) {
+      await stop();
+      throw new Error('the second Caddy did not become ready within 15 s');
+    }
+    await sleep(100);
+  }
+  return { url, pid: /** @type {number} */ (child.pid), stop };
 }

@@ -151,7 +151,7 @@ export function cpuGroups(window) {
     if (name === 'nats-server') g.peer += s;
     else if (name.startsWith('backend-')) g.backends += s;
     else if (name === 'mongo' || name === 'mongo-store' || name.startsWith('store-')) g.store += s;
-    else if (name === 'caddy') g.caddy += s;
+    else if (name === 'caddy' || name === 'caddy-one') g.caddy += s;
     else if (name === 'redis') g.redis += s;
     else if (name === 'postgres') g.postgres += s;
     else if (load.has(name)) g.load += s;

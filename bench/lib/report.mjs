@@ -291,7 +291,9 @@ export function evaluateTargets(raw) {
     add({
       id: 'reads',
       target: `Reads: GET /api/todos?limit=20 >= ${fmtInt(TARGETS.listReqPerSec)} req/s through Caddy, Caddy costing <= ${100 * TARGETS.caddyCost}% against direct`,
-      value: list ? `${fmtInt(list.caddy.reqPerSec)} req/s through Caddy, ${fmtInt(list.direct.reqPerSec)} direct: Caddy costs ${fmt(100 * list.caddyCost, 0)}%` : notRun('http'),
+      value: list
+        ? `${fmtInt(list.caddy.reqPerSec)} req/s through Caddy, ${fmtInt(list.direct.reqPerSec)} direct: Caddy costs ${fmt(100 * list.caddyCost, 0)}%${list.caddyOne ? ` (a Caddy in front of that one backend alone: ${fmt(100 * list.caddyOneCost, 0)}%)` : ''}`
+        : notRun('http'),
       met: list
         ? !list.caddy.requests || !list.direct.requests
           ? false
@@ -584,7 +586,7 @@ export function renderTables(raw) {
     const row = (e, key, via, x) => {
       const p = x.perRequest;
       let verdict = '-';
-      if (key === 'rest-list') {
+      if (key === 'rest-list' && via !== 'caddyOne') {
         const v = check([
           ...(via === 'caddy'
             ? [
@@ -599,12 +601,12 @@ export function renderTables(raw) {
       } else if (!x.requests) verdict = 'NOT MET (no request answered)';
       return [
         e.label,
-        via === 'caddy' ? 'Caddy' : 'direct',
+        { caddy: 'Caddy', direct: 'direct', caddyOne: 'Caddy, that backend alone' }[via],
         fmtInt(x.reqPerSec),
         fmt(x.latencyMs.p50),
         fmt(x.latencyMs.p99),
         x.errors + x.non2xx,
-        via === 'caddy' ? `${fmt(100 * e.caddyCost, 0)}%` : '',
+        via === 'caddy' ? `${fmt(100 * e.caddyCost, 0)}%` : via === 'caddyOne' ? `${fmt(100 * e.caddyOneCost, 0)}%` : '',
         ms(p?.cpuMs.backends),
         ms(p?.cpuMs.caddy),
         ms(p?.cpuMs.store),
@@ -636,7 +638,11 @@ export function renderTables(raw) {
           'other load',
           `verdict${quickNote}`,
         ],
-        Object.entries(h.results).flatMap(([key, e]) => [row(e, key, 'caddy', e.caddy), row(e, key, 'direct', e.direct)]),
+        Object.entries(h.results).flatMap(([key, e]) => [
+          row(e, key, 'caddy', e.caddy),
+          row(e, key, 'direct', e.direct),
+          ...(e.caddyOne ? [row(e, key, 'caddyOne', e.caddyOne)] : []),
+        ]),
       ),
     );
     const cmds = Object.values(h.results).filter((e) => e.direct.perRequest?.storeCommands);
@@ -784,7 +790,21 @@ export function renderTables(raw) {
     );
     out.push(
       markdownTable(
-        ['server', 'sockets', 'connect/s', 'RSS/socket', 'JS heap/socket', 'idle CPU', 'idle CPU Caddy', 'restart', 'dropped', 'all back after', 'other load', 'verdict'],
+        [
+          'server',
+          'sockets',
+          'connect/s',
+          'RSS/socket',
+          'JS heap/socket',
+          'idle CPU',
+          'idle CPU Caddy',
+          'the same, no sockets',
+          'restart',
+          'dropped',
+          'all back after',
+          'other load',
+          'verdict',
+        ],
         idles.map((i) => {
           const v = idleVerdict(i);
           return [
@@ -795,6 +815,9 @@ export function renderTables(raw) {
             i.heapPerSocketBytes === null || i.heapPerSocketBytes === undefined ? '-' : `${fmt(i.heapPerSocketBytes / KB)} KB`,
             `${fmt(i.idleCpuPercent, 1)}%`,
             i.peer === 'cobalt' ? `${fmt(i.idleCpuPercentOtherServices?.caddy, 1)}%` : '-',
+            i.noSockets
+              ? `${fmt(i.noSockets.cpuPercent, 1)}%${i.noSockets.caddyCpuPercent === null || i.noSockets.caddyCpuPercent === undefined ? '' : ` + Caddy ${fmt(i.noSockets.caddyCpuPercent, 1)}%`}`
+              : '-',
             i.restart?.error ? 'failed' : (i.restart?.target ?? '-'),
             i.restart ? fmtInt(i.restart.socketsDropped) : '-',
             i.restart?.allReconnectedMs === null || i.restart?.allReconnectedMs === undefined

@@ -62,7 +62,7 @@ function combine(runs, route) {
  * Each endpoint is measured Caddy, direct, direct, Caddy (ABBA, about `halfS` seconds each) so a
  * drift in machine load during the run weighs on both sides alike. `meter(pids)`, when given, opens a
  * measured window around each run (lib/counters.mjs openWindow) and resolves with its `close()`.
- * @param {{ targets: { caddy: string, direct: string }, reader: string, writers: string[], connections?: number, halfS?: number, warmupS?: number, amount?: number,
+ * @param {{ targets: { caddy: string, direct: string, caddyOne?: string, caddyOnePid?: number }, reader: string, writers: string[], connections?: number, halfS?: number, warmupS?: number, amount?: number,
  *   meter?: (pids: any) => Promise<any>, log: (line: string) => void }} opts
  */
 export async function runHttp({ targets, reader, writers, connections = 10, halfS = 5, warmupS = 2, amount, meter, log }) {
@@ -79,11 +79,17 @@ export async function runHttp({ targets, reader, writers, connections = 10, half
         perRun ??= Math.max(connections * 20, Math.round(warm.reqPerSec * halfS));
         await sleep(500); // the warm-up's last requests are answered before the first window opens
       }
-      const order = amount ? ['caddy', 'direct'] : ['caddy', 'direct', 'direct', 'caddy'];
+      // With a second Caddy in front of the direct backend alone, that one is measured too: the hop by itself.
+      const one = targets.caddyOne !== undefined;
+      const order = amount
+        ? ['caddy', 'direct', ...(one ? ['caddyOne'] : [])]
+        : one
+          ? ['caddy', 'direct', 'caddyOne', 'caddyOne', 'direct', 'caddy']
+          : ['caddy', 'direct', 'direct', 'caddy'];
       log(`http ${ep.label}: ${connections} connections, ${perRun ? `${perRun} requests per run` : `${halfS} s per run`}, runs ${order.join(', ')}`);
-      const runs = { caddy: [], direct: [] };
+      const runs = { caddy: [], direct: [], caddyOne: [] };
       for (const t of order) {
-        const close = await meter?.({ 'http-load': worker.pid });
+        const close = await meter?.({ 'http-load': worker.pid, ...(one && targets.caddyOnePid ? { 'caddy-one': targets.caddyOnePid } : {}) });
         const run = await worker.call('run', { url: targets[t], ...ep, connections, ...(perRun ? { amount: perRun } : { durationS: halfS }) }, 300_000);
         runs[t].push({ ...run, window: close ? await close() : null });
       }
@@ -91,8 +97,12 @@ export async function runHttp({ targets, reader, writers, connections = 10, half
       results[ep.key] = { label: ep.label, caddy: combine(runs.caddy, route), direct: combine(runs.direct, route) };
       const r = results[ep.key];
       r.caddyCost = r.direct.reqPerSec > 0 ? 1 - r.caddy.reqPerSec / r.direct.reqPerSec : null;
+      if (one) {
+        r.caddyOne = combine(runs.caddyOne, route);
+        r.caddyOneCost = r.direct.reqPerSec > 0 ? 1 - r.caddyOne.reqPerSec / r.direct.reqPerSec : null;
+      }
       log(
-        `  caddy ${r.caddy.reqPerSec.toFixed(0)} req/s p99 ${r.caddy.latencyMs.p99} ms | direct ${r.direct.reqPerSec.toFixed(0)} req/s p99 ${r.direct.latencyMs.p99} ms | errors ${r.caddy.errors + r.direct.errors + r.caddy.non2xx + r.direct.non2xx}`,
+        `  caddy ${r.caddy.reqPerSec.toFixed(0)} req/s p99 ${r.caddy.latencyMs.p99} ms | direct ${r.direct.reqPerSec.toFixed(0)} req/s p99 ${r.direct.latencyMs.p99} ms${r.caddyOne ? ` | Caddy to that backend alone ${r.caddyOne.reqPerSec.toFixed(0)} req/s p99 ${r.caddyOne.latencyMs.p99} ms` : ''} | errors ${r.caddy.errors + r.direct.errors + r.caddy.non2xx + r.direct.non2xx + (r.caddyOne ? r.caddyOne.errors + r.caddyOne.non2xx : 0)}`,
       );
     }
   } finally {

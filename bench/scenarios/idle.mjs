@@ -16,6 +16,11 @@ export function cobaltServers(cluster) {
       return { rssBytes: sum('rssBytes'), cpuSeconds: sum('cpuSeconds'), heapUsedBytes: sum('heapUsedBytes'), externalBytes: sum('externalBytes'), byInstance };
     },
     others: () => sampleProcesses(cluster),
+    /** The backends' CPU seconds from /proc (no request to them). */
+    cpuSeconds: () =>
+      Object.entries(sampleProcesses(cluster))
+        .filter(([name]) => name.startsWith('backend-'))
+        .reduce((a, [, p]) => a + p.cpuSeconds, 0),
     restartTarget: 'backend-1',
     async restart(name = 'backend-1') {
       if (typeof cluster.restart !== 'function') throw new Error('scripts/cluster.mjs has no restart(name) helper');
@@ -66,15 +71,26 @@ function watchCounts(receivers) {
 
 /**
  * @param {{ name: string, transport: object, servers: object, accounts: object[], sockets: number,
- *   workers: number, idleMs: number, settleMs?: number, reconnectTimeoutMs?: number, log: Function }} opts
+ *   workers: number, idleMs: number, settleMs?: number, baselineMs?: number, reconnectTimeoutMs?: number, log: Function }} opts
  */
-export async function runIdle({ name, transport, servers, accounts, sockets, workers, idleMs, settleMs = 5_000, reconnectTimeoutMs = 120_000, log }) {
+export async function runIdle({ name, transport, servers, accounts, sockets, workers, idleMs, settleMs = 5_000, baselineMs = 15_000, reconnectTimeoutMs = 120_000, log }) {
   const perUser = Math.ceil(sockets / accounts.length);
   const users = accounts.slice(0, Math.ceil(sockets / perUser));
   log(`idle ${name}: ${users.length * perUser} ${transport.kind} sockets (${users.length} users x ${perUser}) from ${workers} processes`);
   await servers.restartAll();
   await sleep(settleMs);
+  // The same servers with no socket at all (scrapes, health checks, heartbeats to the stores): the
+  // part of the idle CPU that the sockets do not cause.
+  const empty = await servers.measure();
+  const emptyOthers = servers.others();
+  await sleep(baselineMs);
   const before = await servers.measure();
+  const emptyOthersCpu = cpuDelta(emptyOthers, servers.others());
+  const noSockets = {
+    seconds: baselineMs / 1000,
+    cpuPercent: (100 * (before.cpuSeconds - empty.cpuSeconds)) / (baselineMs / 1000),
+    caddyCpuPercent: emptyOthersCpu.caddy === undefined ? null : (100 * emptyOthersCpu.caddy) / (baselineMs / 1000),
+  };
   const { receivers, connect } = await connectDevices(transport, users, { devicesPerUser: perUser, workers, reconnection: true, concurrency: 25 });
   try {
     log(
@@ -84,7 +100,18 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     const after = await servers.measure();
     const othersBefore = servers.others();
     const stopMeter = loadMeter(servers.cluster, { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...servers.pids?.() });
-    await sleep(idleMs);
+    // CPU every 5 s of the window, to show whether the idle cost is steady or still settling. Read
+    // from /proc where the servers allow it: scraping /metrics that often would itself add CPU.
+    const series = [];
+    const cpuNow = async () => (servers.cpuSeconds ? servers.cpuSeconds() : (await servers.measure()).cpuSeconds);
+    let mark = await cpuNow();
+    for (let t = 0; t < idleMs; t += 5_000) {
+      const stepMs = Math.min(5_000, idleMs - t);
+      await sleep(stepMs);
+      const now = await cpuNow();
+      series.push({ atS: (t + stepMs) / 1000, cpuPercent: (100 * (now - mark)) / (stepMs / 1000) });
+      mark = now;
+    }
     const idleEnd = await servers.measure();
     const othersCpu = cpuDelta(othersBefore, servers.others());
     const load = stopMeter();
@@ -111,6 +138,9 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       rssByInstance: Object.fromEntries(Object.entries(after.byInstance).map(([k, m]) => [k, { before: before.byInstance[k]?.rssBytes, after: m.rssBytes }])),
       idleSeconds: idleMs / 1000,
       idleCpuPercent: (100 * (idleEnd.cpuSeconds - after.cpuSeconds)) / (idleMs / 1000),
+      idleSeries: series,
+      noSockets,
+      rssPerSocketAtEndBytes: n ? (idleEnd.rssBytes - before.rssBytes) / n : null,
       otherLoadPercent: load.othersPercent,
       idleCpuPercentOtherServices: Object.fromEntries(
         Object.entries(othersCpu)
@@ -119,7 +149,7 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       ),
     };
     log(
-      `  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core`,
+      `  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core (by 5 s: ${series.map((x) => x.cpuPercent.toFixed(1)).join(', ')}); RSS per socket at the end of the window ${((result.rssPerSocketAtEndBytes ?? 0) / 1024).toFixed(1)} KB; with no sockets ${noSockets.cpuPercent.toFixed(1)}% (Caddy ${noSockets.caddyCpuPercent?.toFixed(1) ?? '-'}%)`,
     );
 
     // Restart one server; time until every socket is connected again.

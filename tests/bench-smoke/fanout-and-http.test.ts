@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/root.mjs';
 import { setup } from '../../scripts/setup/install.mjs';
 import { createAccounts, seedTodos } from '../../bench/lib/accounts.mjs';
-import { startBenchCluster } from '../../bench/lib/cluster.mjs';
+import { startBenchCluster, startSingleUpstreamCaddy } from '../../bench/lib/cluster.mjs';
 import { cobaltTransport, runFanout } from '../../bench/scenarios/fanout.mjs';
 import { runHttp } from '../../bench/scenarios/http.mjs';
 import { openWindow } from '../../bench/lib/counters.mjs';
@@ -76,11 +76,12 @@ describe('bench smoke', () => {
     expect(result.perWrite.cpuMs.backends).toBeGreaterThan(0);
   });
 
-  it('when the REST list, REST create and GraphQL page run at fixed concurrency through Caddy and direct, then no request fails and the store commands of each request are counted, some for each create', async () => {
+  it('when the REST list, REST create and GraphQL page run at fixed concurrency through Caddy, direct, and through a Caddy with that backend alone, then no request fails and the store commands of each request are counted, some for each create', async () => {
     const [reader, ...writers] = accounts;
     await seedTodos(cluster.urls.public, reader.tokens[0], 25);
+    const one = await startSingleUpstreamCaddy({ port: SMOKE_PORTS.http + 1, upstream: new URL(cluster.urls.backends[0]).host, dataDir: join(ROOT, '.data', 'bench-smoke') });
     const results = await runHttp({
-      targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0] },
+      targets: { caddy: cluster.urls.public, direct: cluster.urls.backends[0], caddyOne: one.url, caddyOnePid: one.pid },
       reader: reader.tokens[0],
       writers: writers.map((a: any) => a.tokens[0]),
       connections: 5,
@@ -88,10 +89,10 @@ describe('bench smoke', () => {
       warmupS: 0,
       meter: (pids: Record<string, number>) => openWindow(cluster, { pids }),
       log: () => undefined,
-    });
+    }).finally(() => one.stop());
 
     for (const [endpoint, r] of Object.entries<any>(results)) {
-      for (const via of ['caddy', 'direct']) {
+      for (const via of ['caddy', 'direct', 'caddyOne']) {
         expect({ endpoint, via, requests: r[via].requests, errors: r[via].errors, non2xx: r[via].non2xx, sample: r[via].sample }).toEqual({
           endpoint,
           via,
