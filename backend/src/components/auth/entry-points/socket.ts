@@ -10,15 +10,13 @@ import type { AuthService } from '../domain/auth-service.js';
  * old token's expiry. It counts against the user's socket event limit like every other client event.
  */
 export function registerAuthSocketHandlers(io: SocketServer, auth: AuthService, events: SocketEvents, expiry: TokenExpiry): void {
-  io.on('connection', (socket) => {
-    events.bind(socket, 'auth:refresh', async (identity, payload) => {
-      const token = (payload as { token?: unknown } | null)?.token;
-      if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AppError('VALIDATION_FAILED', 'token must be a non-empty string');
-      const verified = await auth.authenticateConnection(token);
-      // A socket cannot change hands: the new token must be for the same session.
-      if (verified.sessionId !== identity.sessionId || verified.userId !== identity.userId) throw new AppError('UNAUTHENTICATED', 'Token belongs to another session');
-      expiry.renew(socket, verified.expiresAt);
-      return { expiresAt: new Date(verified.expiresAt).toISOString() };
-    });
+  events.handle(io, 'auth:refresh', async (identity, payload, socket) => {
+    const token = (payload as { token?: unknown } | null)?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AppError('VALIDATION_FAILED', 'token must be a non-empty string');
+    const verified = await auth.authenticateConnection(token);
+    // A socket cannot change hands: the new token must be for the same session.
+    if (verified.sessionId !== identity.sessionId || verified.userId !== identity.userId) throw new AppError('UNAUTHENTICATED', 'Token belongs to another session');
+    expiry.renew(socket, verified.expiresAt);
+    return { expiresAt: new Date(verified.expiresAt).toISOString() };
   });
 }

@@ -1,6 +1,6 @@
 import type { Metrics } from '../../../lib/metrics.js';
 import type { SocketEvents } from '../../../realtime/socket-events.js';
-import { userRoom, type SocketServer } from '../../../realtime/socket-server.js';
+import { userRoom, type CobaltSocket, type SocketServer } from '../../../realtime/socket-server.js';
 import { createPresenceService, type PresenceRegistry } from '../domain/presence.js';
 
 const presenceRoom = (userId: string) => `presence:${userId}`;
@@ -25,13 +25,16 @@ function socketRegistry(io: SocketServer, metrics: Metrics): PresenceRegistry {
  */
 export function registerPresenceHandlers(io: SocketServer, metrics: Metrics, events: SocketEvents): void {
   const presence = createPresenceService(socketRegistry(io, metrics));
+  // One listener for every socket's disconnect (`this` is the socket).
+  const left = function (this: CobaltSocket) {
+    presence.changed(this.data.identity.userId, this.data.identity.sessionId);
+  };
   io.on('connection', (socket) => {
-    const { userId, sessionId } = socket.data.identity;
-    presence.changed(userId, sessionId);
-    socket.on('disconnect', () => presence.changed(userId, sessionId));
-    events.bind(socket, 'presence:watch', async (identity) => {
-      await socket.join(presenceRoom(identity.userId));
-      return presence.online(identity.userId);
-    });
+    presence.changed(socket.data.identity.userId, socket.data.identity.sessionId);
+    socket.on('disconnect', left);
+  });
+  events.handle(io, 'presence:watch', async (identity, _payload, socket) => {
+    await socket.join(presenceRoom(identity.userId));
+    return presence.online(identity.userId);
   });
 }
