@@ -59,7 +59,7 @@ const PLANS = {
 };
 const ALL_PARTS = ['startup', 'fanout', 'ladder', 'http', 'flat', 'idle', 'floor', 'peer'];
 /** The parts a `--before` build runs too. */
-const BUILD_PARTS = ['fanout', 'ladder', 'http', 'flat'];
+const BUILD_PARTS = ['fanout', 'ladder', 'http', 'flat', 'idle'];
 /** Old part names: `store` is now the FerretDB floor; `before` is `--before <ref>`. */
 const ALIASES = { store: 'floor' };
 
@@ -372,8 +372,8 @@ async function main() {
         });
       }
 
-      // 5. Idle capacity (last on this cluster: it restarts backends), then the peer. Current build only.
-      if (options.parts.has('idle') && first) {
+      // 5. Idle capacity (last on this cluster: it restarts backends), then (current build only) the peer.
+      if (options.parts.has('idle')) {
         await fresh();
         const limit = openFilesLimit();
         // Caddy holds two descriptors per socket (client and upstream), under the same limit.
@@ -382,20 +382,27 @@ async function main() {
         if (sockets < plan.idle.sockets) log(`idle: ${sockets} sockets, not ${plan.idle.sockets}: the open-files limit here is ${limit} per process and cannot be raised`);
         result.idleLimit = sockets < plan.idle.sockets ? { wanted: plan.idle.sockets, measured: sockets, openFilesLimit: limit } : undefined;
         const idle = { sockets, workers: plan.idle.workers, idleMs: plan.idle.idleS * 1000, accounts, log };
-        result.idle.cobalt = await runIdle({ ...idle, name: 'cobalt', transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({
-          peer: 'cobalt',
-          error: error.message,
-        }));
-        if (peer) await waitQuiet(cluster);
-        if (peer)
+        const key = first ? 'cobalt' : `cobalt-${build.id}`;
+        const name = result.builds.length > 1 ? build.label : 'cobalt';
+        result.idle[key] = {
+          ...(await runIdle({ ...idle, name, transport: cobaltTransport(cluster), servers: cobaltServers(cluster) }).catch((error) => ({
+            peer: 'cobalt',
+            name,
+            error: error.message,
+          }))),
+          build: build.id,
+        };
+        if (peer && first) await waitQuiet(cluster);
+        if (peer && first)
           result.idle.nats = await runIdle({ ...idle, name: 'peer', transport: natsTransport(peer), servers: natsServers(peer) }).catch((error) => ({
             peer: 'nats',
             error: error.message,
           }));
         for (const [k, v] of Object.entries(result.idle)) {
-          if (!v.error) continue;
+          if (!v.error || v.reported) continue;
+          v.reported = true;
           log(`  idle ${k} failed: ${v.error}`);
-          (result.errors ??= []).push({ part: `idle ${k}`, build: 'after', error: v.error });
+          (result.errors ??= []).push({ part: `idle ${k}`, build: k.startsWith('cobalt-') ? k.slice('cobalt-'.length) : 'after', error: v.error });
         }
       }
     }

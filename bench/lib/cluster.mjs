@@ -35,11 +35,18 @@ export const BENCH_BACKEND_ENV = Object.freeze({
 });
 
 /**
+ * Each backend opens an inspector on a random loopback port (printed to its log). Nothing attaches
+ * to it during a measurement; the idle scenario uses it to run a full GC before each memory
+ * reading, and `bench/profile.mjs` to profile.
+ */
+export const BENCH_INSPECTOR_ENV = Object.freeze({ NODE_OPTIONS: '--inspect=127.0.0.1:0' });
+
+/**
  * `backendEntry`: the backends' main module (default: the working tree's build, backend/dist/main.js).
  * @param {{ dataDir: string, ports: object, env?: Record<string, string>, log?: (line: string) => void, owner?: string, backendEntry?: string }} opts
  */
 export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench', backendEntry }) {
-  return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...env }, log, ...(backendEntry ? { backendEntry } : {}) });
+  return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...BENCH_INSPECTOR_ENV, ...env }, log, ...(backendEntry ? { backendEntry } : {}) });
 }
 
 export async function scrapeMetrics(baseUrl) {

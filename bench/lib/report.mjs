@@ -786,7 +786,7 @@ export function renderTables(raw) {
   const idles = Object.values(r.idle ?? {});
   if (idles.length) {
     out.push(
-      `\n**Idle connections** (server RSS per socket = RSS after - RSS before, over all server processes; idle CPU over ${idles[0].idleSeconds ?? '?'} s with nothing happening). Target: idle CPU <= ${TARGETS.idleCpuPercent}% of a core (backends + Caddy), <= ${TARGETS.idleRssKB} KB per socket, all back within ${TARGETS.idleBackS} s of a backend restart\n`,
+      `\n**Idle connections** (server RSS per socket = RSS after - RSS before, over all server processes${idles.some((i) => i.memoryAfterGc) ? "; Cobalt's two readings each after a full GC in every backend: before the sockets connect, and after the idle window" : ''}; idle CPU over ${idles[0].idleSeconds ?? '?'} s with nothing happening). Target: idle CPU <= ${TARGETS.idleCpuPercent}% of a core (backends + Caddy), <= ${TARGETS.idleRssKB} KB per socket, all back within ${TARGETS.idleBackS} s of a backend restart\n`,
     );
     out.push(
       markdownTable(
@@ -808,7 +808,7 @@ export function renderTables(raw) {
         idles.map((i) => {
           const v = idleVerdict(i);
           return [
-            i.peer,
+            i.peer === 'cobalt' && i.name ? i.name : i.peer,
             fmtInt(i.sockets),
             fmtInt(i.connectPerSec),
             `${fmt(i.rssPerSocketBytes / KB)} KB`,
@@ -826,7 +826,7 @@ export function renderTables(raw) {
                 : '-'
               : `${fmt(i.restart.allReconnectedMs / 1000)} s`,
             `${fmt(i.otherLoadPercent, 0)}%`,
-            i.peer === 'cobalt' && (i.sockets >= 9000 || !i.sockets) ? verdictText(v.met, v.failures) : '-',
+            i.peer === 'cobalt' && (i.build ?? 'after') === 'after' && (i.sockets >= 9000 || !i.sockets) ? verdictText(v.met, v.failures) : '-',
           ];
         }),
       ),

@@ -3,6 +3,7 @@
 // every socket to be connected again after one server restarts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuDelta, loadMeter, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
+import { connectInspector, inspectorUrl } from '../lib/profiles.mjs';
 import { stopWorkers } from '../lib/workers.mjs';
 import { connectDevices } from './fanout.mjs';
 
@@ -16,6 +17,22 @@ export function cobaltServers(cluster) {
       return { rssBytes: sum('rssBytes'), cpuSeconds: sum('cpuSeconds'), heapUsedBytes: sum('heapUsedBytes'), externalBytes: sum('externalBytes'), byInstance };
     },
     others: () => sampleProcesses(cluster),
+    /**
+     * A full GC in every backend (through its inspector), so a memory reading that follows is of
+     * what is live, not of garbage the last burst of work left: both sides of RSS per socket are
+     * then in the same state.
+     */
+    async collectGarbage() {
+      for (const service of cluster.services().filter((s) => s.name.startsWith('backend-') && s.exit === null)) {
+        const inspector = await connectInspector(inspectorUrl(service.logFile));
+        try {
+          await inspector.send('HeapProfiler.collectGarbage');
+        } finally {
+          inspector.close();
+        }
+      }
+      await sleep(1_000);
+    },
     /** The backends' CPU seconds from /proc (no request to them). */
     cpuSeconds: () =>
       Object.entries(sampleProcesses(cluster))
@@ -84,11 +101,13 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
   const empty = await servers.measure();
   const emptyOthers = servers.others();
   await sleep(baselineMs);
-  const before = await servers.measure();
+  const baselineEnd = await servers.measure();
   const emptyOthersCpu = cpuDelta(emptyOthers, servers.others());
+  await servers.collectGarbage?.();
+  const before = await servers.measure();
   const noSockets = {
     seconds: baselineMs / 1000,
-    cpuPercent: (100 * (before.cpuSeconds - empty.cpuSeconds)) / (baselineMs / 1000),
+    cpuPercent: (100 * (baselineEnd.cpuSeconds - empty.cpuSeconds)) / (baselineMs / 1000),
     caddyCpuPercent: emptyOthersCpu.caddy === undefined ? null : (100 * emptyOthersCpu.caddy) / (baselineMs / 1000),
   };
   const { receivers, connect } = await connectDevices(transport, users, { devicesPerUser: perUser, workers, reconnection: true, concurrency: 25 });
@@ -113,6 +132,13 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       mark = now;
     }
     const idleEnd = await servers.measure();
+    // Memory in the same state as before the sockets (after a full GC), once the idle window is over
+    // (a GC inside it would be counted as idle CPU). Where no GC can be asked for, the window's end.
+    let settled = idleEnd;
+    if (servers.collectGarbage) {
+      await servers.collectGarbage();
+      settled = await servers.measure();
+    }
     const othersCpu = cpuDelta(othersBefore, servers.others());
     const load = stopMeter();
     const n = connect.connected;
@@ -131,11 +157,13 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       connectPerSec: connect.perSec,
       handshakeMs: connect.handshakeMs,
       rssBeforeBytes: before.rssBytes,
-      rssAfterBytes: after.rssBytes,
-      rssPerSocketBytes: n ? (after.rssBytes - before.rssBytes) / n : null,
-      heapPerSocketBytes: n && after.heapUsedBytes !== undefined ? (after.heapUsedBytes - before.heapUsedBytes) / n : null,
-      externalPerSocketBytes: n && after.externalBytes !== undefined ? (after.externalBytes - before.externalBytes) / n : null,
-      rssByInstance: Object.fromEntries(Object.entries(after.byInstance).map(([k, m]) => [k, { before: before.byInstance[k]?.rssBytes, after: m.rssBytes }])),
+      rssAfterBytes: settled.rssBytes,
+      memoryAfterGc: settled !== idleEnd,
+      rssPerSocketBytes: n ? (settled.rssBytes - before.rssBytes) / n : null,
+      heapPerSocketBytes: n && settled.heapUsedBytes !== undefined ? (settled.heapUsedBytes - before.heapUsedBytes) / n : null,
+      externalPerSocketBytes: n && settled.externalBytes !== undefined ? (settled.externalBytes - before.externalBytes) / n : null,
+      rssPerSocketAfterConnectBytes: n ? (after.rssBytes - before.rssBytes) / n : null,
+      rssByInstance: Object.fromEntries(Object.entries(settled.byInstance).map(([k, m]) => [k, { before: before.byInstance[k]?.rssBytes, after: m.rssBytes }])),
       idleSeconds: idleMs / 1000,
       idleCpuPercent: (100 * (idleEnd.cpuSeconds - after.cpuSeconds)) / (idleMs / 1000),
       idleSeries: series,
@@ -149,7 +177,7 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       ),
     };
     log(
-      `  RSS ${((after.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core (by 5 s: ${series.map((x) => x.cpuPercent.toFixed(1)).join(', ')}); RSS per socket at the end of the window ${((result.rssPerSocketAtEndBytes ?? 0) / 1024).toFixed(1)} KB; with no sockets ${noSockets.cpuPercent.toFixed(1)}% (Caddy ${noSockets.caddyCpuPercent?.toFixed(1) ?? '-'}%)`,
+      `  RSS ${((settled.rssBytes - before.rssBytes) / 1024 ** 2).toFixed(0)} MB for ${n} sockets = ${((result.rssPerSocketBytes ?? 0) / 1024).toFixed(1)} KB each${result.memoryAfterGc ? ' (both readings after a full GC)' : ''}; idle CPU ${result.idleCpuPercent.toFixed(1)}% of a core (by 5 s: ${series.map((x) => x.cpuPercent.toFixed(1)).join(', ')}); RSS per socket 5 s after the connects ${((result.rssPerSocketAfterConnectBytes ?? 0) / 1024).toFixed(1)} KB, at the end of the window ${((result.rssPerSocketAtEndBytes ?? 0) / 1024).toFixed(1)} KB (no GC); with no sockets ${noSockets.cpuPercent.toFixed(1)}% (Caddy ${noSockets.caddyCpuPercent?.toFixed(1) ?? '-'}%)`,
     );
 
     // Restart one server; time until every socket is connected again.
