@@ -20,7 +20,7 @@ import { setup } from '../scripts/setup/install.mjs';
 import { createAccounts, seedTodos } from './lib/accounts.mjs';
 import { benchPorts, scrapeMetrics, startBenchCluster, waitQuiet } from './lib/cluster.mjs';
 import { reexecWithMoreFiles } from './lib/limits.mjs';
-import { connectInspector, heapByKind, heapGrowth, inspectorUrl, heapSnapshot, startCpuProfile, summarizeCpuProfile, summarizeCpuProfiles } from './lib/profiles.mjs';
+import { heapByKind, heapGrowth, heapSnapshot, inspectService, startCpuProfile, summarizeCpuProfile, summarizeCpuProfiles } from './lib/profiles.mjs';
 import { markdownTable } from './lib/stats.mjs';
 import { startWorker, stopWorkers } from './lib/workers.mjs';
 import { cobaltTransport, connectDevices, runFanout } from './scenarios/fanout.mjs';
@@ -60,7 +60,9 @@ async function main() {
   const onlyArg = process.argv.indexOf('--only');
   const parts = new Set(onlyArg >= 0 ? process.argv[onlyArg + 1].split(',') : ['fanout', 'http', 'idle']);
   const ports = benchPorts();
-  const env = { NODE_OPTIONS: '--inspect=127.0.0.1:0' };
+  // The bench cluster's backends open their inspectors anyway (BENCH_INSPECTOR_ENV).
+  /** @type {Record<string, string>} */
+  const env = {};
   let ferret = null;
   if (store === 'sqlite') {
     ferret = await startFerretOnSqlite({ port: storeProbePort(), dataDir });
@@ -71,8 +73,7 @@ async function main() {
     await waitQuiet(cluster);
     await resetTodoData(cluster.backendEnv.MONGO_URL);
   };
-  const logFile = (name) => /** @type {{ logFile: string }} */ (cluster.services().find((s) => s.name === name)).logFile;
-  const inspect = (name) => connectInspector(inspectorUrl(logFile(name)));
+  const inspect = (name) => inspectService(cluster, name);
   try {
     const users = quick ? 60 : 1000;
     const { accounts } = await createAccounts(cluster.urls.public, { users, devices: 3, label: `p${Date.now().toString(36)}`, concurrency: 16 });

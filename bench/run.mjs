@@ -398,11 +398,12 @@ async function main() {
             peer: 'nats',
             error: error.message,
           }));
-        for (const [k, v] of Object.entries(result.idle)) {
-          if (!v.error || v.reported) continue;
-          v.reported = true;
+        // This build's runs only (an earlier build's failures were reported with it).
+        for (const k of [key, ...(peer && first ? ['nats'] : [])]) {
+          const v = result.idle[k];
+          if (!v?.error) continue;
           log(`  idle ${k} failed: ${v.error}`);
-          (result.errors ??= []).push({ part: `idle ${k}`, build: k.startsWith('cobalt-') ? k.slice('cobalt-'.length) : 'after', error: v.error });
+          (result.errors ??= []).push({ part: `idle ${k}`, build: build.id, error: v.error });
         }
       }
     }

@@ -5,7 +5,10 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpStatus } from '../../scripts/cluster/probes.mjs';
+import { caddyArgs, caddyEnvironment } from '../../scripts/cluster/services/caddy.mjs';
 import { startCluster } from '../../scripts/cluster/start.mjs';
+import { stopProcess } from '../../scripts/cluster/supervisor.mjs';
 import { which } from '../../scripts/lib/executables.mjs';
 import { ROOT } from '../../scripts/lib/root.mjs';
 import { metricSum, parsePrometheus } from './stats.mjs';
@@ -199,41 +202,18 @@ export async function waitQuiet(cluster, { belowPercent = 25, maxMs = 60_000 } =
 export async function startSingleUpstreamCaddy({ port, upstream, dataDir }) {
   const caddy = which('caddy');
   if (!caddy) throw new Error('caddy not found (run node scripts/setup.mjs)');
-  const home = join(dataDir, 'caddy-one');
-  mkdirSync(home, { recursive: true });
-  const child = spawn(caddy, ['run', '--config', join(ROOT, 'caddy', 'Caddyfile'), '--adapter', 'caddyfile'], {
-    cwd: home,
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      CADDY_PORT: String(port),
-      CADDY_ADMIN: 'off',
-      BACKEND_UPSTREAMS: upstream,
-      FRONTEND_DIST: join(ROOT, 'frontend', 'dist'),
-      HOME: home,
-      XDG_DATA_HOME: join(home, 'data'),
-      XDG_CONFIG_HOME: join(home, 'config'),
-    },
-  });
+  const caddyDir = join(dataDir, 'caddy-one');
+  mkdirSync(caddyDir, { recursive: true });
+  const child = spawn(caddy, caddyArgs(ROOT), { cwd: caddyDir, stdio: 'ignore', env: caddyEnvironment({ root: ROOT, caddyDir, port, upstreams: upstream }) });
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  for (let waited = 0; ; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`the second Caddy exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (waited > 15_000) {
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const stop = () => stopProcess(/** @type {number} */ (child.pid), 'caddy', exited);
+  for (const until = Date.now() + 15_000; (await httpStatus(`${url}/health/ready`)) !== 200; await sleep(100)) {
+    if (exited()) throw new Error(`the second Caddy exited with ${child.exitCode ?? child.signalCode}`);
+    if (Date.now() > until) {
       await stop();
       throw new Error('the second Caddy did not become ready within 15 s');
     }
-    await sleep(100);
   }
   return { url, pid: /** @type {number} */ (child.pid), stop };
 }

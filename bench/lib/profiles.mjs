@@ -11,6 +11,16 @@ export function inspectorUrl(logFile) {
   return /** @type {string} */ (matches[matches.length - 1]?.[1]);
 }
 
+/**
+ * An inspector session on one of the cluster's services (a backend, started with `--inspect`;
+ * see BENCH_INSPECTOR_ENV), found from the URL its log printed last.
+ */
+export function inspectService(cluster, name) {
+  const service = cluster.services().find((s) => s.name === name);
+  if (!service) throw new Error(`no service ${name} in the cluster`);
+  return connectInspector(inspectorUrl(service.logFile));
+}
+
 /** A minimal Chrome DevTools Protocol client: `send(method, params)`, events by name. */
 export async function connectInspector(url) {
   const ws = new WebSocket(url, { maxPayload: 2 ** 30 });

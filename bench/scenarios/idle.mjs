@@ -3,7 +3,7 @@
 // every socket to be connected again after one server restarts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuDelta, loadMeter, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
-import { connectInspector, inspectorUrl } from '../lib/profiles.mjs';
+import { inspectService } from '../lib/profiles.mjs';
 import { stopWorkers } from '../lib/workers.mjs';
 import { connectDevices } from './fanout.mjs';
 
@@ -24,7 +24,7 @@ export function cobaltServers(cluster) {
      */
     async collectGarbage() {
       for (const service of cluster.services().filter((s) => s.name.startsWith('backend-') && s.exit === null)) {
-        const inspector = await connectInspector(inspectorUrl(service.logFile));
+        const inspector = await inspectService(cluster, service.name);
         try {
           await inspector.send('HeapProfiler.collectGarbage');
         } finally {
