@@ -59,12 +59,6 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
     });
   }
 
-  /** The listener of one event, for as many sockets as it is bound to. */
-  const listenerFor = <T>(event: string, handler: SocketHandler<T>): SharedListener =>
-    function (this: CobaltSocket, payload: unknown, ack: unknown) {
-      run(this, event, handler, payload, ack);
-    };
-
   /** An event no entry point knows, sent with an ack: answered NOT_FOUND (metered like any other) rather than left to the client's timeout. */
   const unknownEvent = function (this: CobaltSocket, event: unknown, ...args: unknown[]): void {
     if (typeof event !== 'string' || this.listenerCount(event) > 0) return;
@@ -75,17 +69,14 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
     run(this, 'unknown', refuse, args.length > 1 ? args[0] : undefined, args.at(-1));
   };
 
-  const events = {
-    /** Binds `event` on one socket (a listener of its own: `handle` is the way for a server's sockets). */
-    bind<E extends keyof ClientToServerEvents>(socket: CobaltSocket, event: E, handler: SocketHandler<AckData<E>>): void {
-      // The listener takes what the client sent as unknown (the handler validates it), which fits
-      // every client event's signature: the event name and the ack's data are what is checked.
-      socket.on<keyof ClientToServerEvents>(event, listenerFor(event, handler));
-    },
-
+  return {
     /** Binds `event` on every socket that connects to `io`, with the one shared listener. */
     handle<E extends keyof ClientToServerEvents>(io: SocketServer, event: E, handler: SocketHandler<AckData<E>>): void {
-      const listener = listenerFor(event, handler);
+      const listener: SharedListener = function (payload, ack) {
+        run(this, event, handler, payload, ack);
+      };
+      // The listener takes what the client sent as unknown (the handler validates it), which fits
+      // every client event's signature: the event name and the ack's data are what is checked.
       io.on('connection', (socket) => socket.on<keyof ClientToServerEvents>(event, listener));
     },
 
@@ -100,7 +91,6 @@ export function createSocketEvents(deps: { metrics: Pick<Metrics, 'socketEvents'
      */
     drain: (graceMs: number): Promise<void> => inFlight.drain(graceMs),
   };
-  return events;
 }
 
 export type SocketEvents = ReturnType<typeof createSocketEvents>;

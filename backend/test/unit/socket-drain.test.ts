@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../src/lib/rate-limit.js';
 import type { Metrics } from '../../src/lib/metrics.js';
 import { createSocketEvents } from '../../src/realtime/socket-events.js';
-import type { CobaltSocket } from '../../src/realtime/socket-server.js';
+import type { SocketServer } from '../../src/realtime/socket-server.js';
 
 /** The parts of a Socket.IO server socket that the event binder uses (unit tests only). */
 function fakeSocket() {
@@ -20,6 +20,15 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+/** Binds `event` to `handler` the way the entry points do, on a server whose one socket then connects. */
+function connected(events: ReturnType<typeof createSocketEvents>, handler: () => Promise<unknown>) {
+  const io = new EventEmitter();
+  const socket = fakeSocket();
+  events.handle(io as unknown as SocketServer, 'todo:delete', handler as () => Promise<never>);
+  io.emit('connection', socket);
+  return socket;
+}
+
 /** Emits `event` as a client would and resolves with what the ack got. */
 const send = (socket: EventEmitter, event: string) =>
   new Promise<unknown>((resolve) => {
@@ -29,9 +38,8 @@ const send = (socket: EventEmitter, event: string) =>
 describe('socket events at shutdown', () => {
   it('when a write is running as shutdown begins, then the drain waits for it and it is acknowledged; later events are refused UNAVAILABLE', async () => {
     const events = createSocketEvents({ metrics, limiter: unlimited });
-    const socket = fakeSocket();
     const release = deferred<{ id: string }>();
-    events.bind(socket as unknown as CobaltSocket, 'todo:delete', () => release.promise);
+    const socket = connected(events, () => release.promise);
 
     const ack = send(socket, 'todo:delete');
     let drained = false;
@@ -49,8 +57,7 @@ describe('socket events at shutdown', () => {
 
   it('when a write outlasts the grace period, then the drain gives up on it at the deadline', async () => {
     const events = createSocketEvents({ metrics, limiter: unlimited });
-    const socket = fakeSocket();
-    events.bind(socket as unknown as CobaltSocket, 'todo:delete', () => new Promise(() => undefined));
+    const socket = connected(events, () => new Promise(() => undefined));
     void send(socket, 'todo:delete');
     const started = Date.now();
     await events.drain(100);
