@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,32 @@ export interface Finished {
   ms: number;
 }
 
+/** Whether every directory from `dir` up to `/` is searchable by any user. */
+function searchableByOthers(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+let copyForOthers: string | undefined;
+/**
+ * Where another user can import the repository's scripts from: the checkout itself, or, when it
+ * lies under a directory only its owner may enter (a clone in `mktemp -d`, a private home), a
+ * world-readable copy of its `scripts/`, made once and removed when the tests exit.
+ */
+function rootForOthers(): string {
+  if (searchableByOthers(ROOT)) return ROOT;
+  if (!copyForOthers) {
+    const copy = mkdtempSync(join(tmpdir(), 'cobalt-scripts-root-'));
+    chmodSync(copy, 0o755);
+    cpSync(join(ROOT, 'scripts'), join(copy, 'scripts'), { recursive: true });
+    process.once('exit', () => rmSync(copy, { recursive: true, force: true }));
+    copyForOthers = copy;
+  }
+  return copyForOthers;
+}
+
 /**
  * Runs `source` (an ES module, whose relative imports resolve from the repository root) in a
  * fresh Node process with exactly `env`, in a session of its own (no terminal), optionally as
@@ -51,7 +77,10 @@ export function runModule(
   { env, user, timeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; user?: { uid: number; gid: number }; timeoutMs?: number },
 ): Promise<Finished> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...user });
+  // Run as another user, the repository's modules (named by repoModule) come from where that user can read them.
+  const root = user ? rootForOthers() : ROOT;
+  const code = root === ROOT ? source : source.split(ROOT).join(root);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...user });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
