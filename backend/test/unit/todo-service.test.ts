@@ -277,10 +277,16 @@ describe('sync', () => {
     });
   });
 
-  it('when the client is up to date, then sync returns no changes', async () => {
+  it('when the client is up to date, then sync returns no changes without reading the store', async () => {
     const t = setup();
     await t.service.create(alice, { title: 'a' });
+    t.fake.calls.length = 0;
     expect(await t.service.sync(alice, { since: 1 })).toEqual({ seq: 1, changes: [] });
+    expect(t.fake.calls).toEqual([]);
+    await t.service.create(alice, { title: 'b' });
+    t.fake.calls.length = 0;
+    expect(await t.service.sync(alice, { since: 1 })).toMatchObject({ seq: 2, changes: [{ type: 'todo:created', seq: 2 }] });
+    expect(t.fake.calls).toEqual(['syncBucket']);
   });
 
   it('when since is ahead of the server or too far behind, then sync answers with a reset', async () => {
