@@ -1,9 +1,13 @@
 // The commands every receiving worker answers alike, whatever its transport: a connection
 // record is { user, device, instance, connected, drops, receipts }, and `close(conn)` ends one.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { emit } from './serve.mjs';
 
 export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
   let watchTimer = null;
+  // This process's own event-loop delay over a run: a receipt is timed when the loop gets to it,
+  // so a busy or collecting receiver adds its delay to the latencies it records.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   function counts() {
     const byInstance = {};
@@ -23,6 +27,9 @@ export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
     begin({ run }) {
       log.begin(run);
       for (const c of conns) c.receipts.clear();
+      loopDelay.disable();
+      loopDelay.reset();
+      loopDelay.enable();
       return counts();
     },
 
@@ -41,7 +48,9 @@ export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
     },
 
     report() {
-      return log.report(conns.map(snapshot));
+      loopDelay.disable();
+      const ms = (ns) => Number((ns / 1e6).toFixed(1));
+      return { ...log.report(conns.map(snapshot)), loopDelayMs: { p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) } };
     },
 
     /** Sends `counts` events every `intervalMs` until unwatch. */

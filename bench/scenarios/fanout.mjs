@@ -4,10 +4,13 @@
 // monotonic clock, which all processes share.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { caddyCookieFor } from '../lib/cluster.mjs';
+import { caddyCookieFor, waitQuiet } from '../lib/cluster.mjs';
 import { openWindow, perOperation } from '../lib/counters.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
+
+/** Warm-up writes before each measured window (see writePhase). */
+const WARM_UP_MS = Number(process.env.BENCH_WARM_UP_MS ?? 3_000);
 
 /**
  * Cobalt: Socket.IO receivers through Caddy, spread evenly over the backends; writes over REST,
@@ -47,6 +50,8 @@ export function cobaltTransport(cluster, { label = 'cobalt', extraPids = {} } = 
       };
     },
     openWindow: (pids) => openWindow(cluster, { pids: { ...pids, ...extraPids } }),
+    /** Until the cluster is quiet (as between ladder steps); resolves with the time waited. */
+    settle: () => waitQuiet(cluster, { maxMs: 30_000 }),
   };
 }
 
@@ -69,6 +74,7 @@ export function natsTransport(peer) {
       };
     },
     openWindow: (pids) => openWindow(null, { pids: { 'nats-server': peer.pid(), ...pids } }),
+    settle: () => sleep(1_000).then(() => 1_000),
   };
 }
 
@@ -176,23 +182,35 @@ export function accountDeliveries(writes, reports) {
 /** @param {{ hooks?: { beforeWrites?: () => unknown, afterWrites?: () => unknown }, [key: string]: any }} opts */
 export async function writePhase({ name, transport, receivers, usersByWorker, accounts, connected, devicesPerUser, rate, durationMs, hooks = {}, log }) {
   const run = randomBytes(4).toString('hex');
-  await Promise.all(receivers.map((w) => w.call('begin', { run })));
-  await sleep(500);
-  await hooks.beforeWrites?.();
   const writers = await transport.writers();
-  const pids = { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...writers.pids };
-  const close = await transport.openWindow(pids);
-  const t0 = performance.now();
-  log(`  writing ${rate}/s for ${durationMs / 1000} s`);
   let writes;
   let window;
+  let warmUp;
+  let settleMs;
+  let t0;
   try {
+    // The measured window is the steady state at the rate: the writer process starts, opens its
+    // connections and writes for WARM_UP_MS first, in a run of its own (its receipts are not
+    // counted), and the servers settle after the warm-up and the connects before it starts.
+    const warmMs = Math.min(WARM_UP_MS, durationMs);
+    const warmRun = `${run}w`;
+    await Promise.all(receivers.map((w) => w.call('begin', { run: warmRun })));
+    const warmWrites = await writers.run({ run: warmRun, rate, durationMs: warmMs, accounts, receivers, usersByWorker });
+    warmUp = { durationMs: warmMs, acked: warmWrites.reduce((a, w) => a + w.acked.length, 0) };
+    settleMs = await transport.settle();
+    await Promise.all(receivers.map((w) => w.call('begin', { run })));
+    await sleep(500);
+    await hooks.beforeWrites?.();
+    const pids = { ...Object.fromEntries(receivers.map((w) => [w.label, w.pid])), ...writers.pids };
+    const close = await transport.openWindow(pids);
+    t0 = performance.now();
+    log(`  writing ${rate}/s for ${durationMs / 1000} s (after ${warmMs / 1000} s of warm-up writes and ${(settleMs / 1000).toFixed(1)} s to settle)`);
     writes = await writers.run({ run, rate, durationMs, accounts, receivers, usersByWorker });
     window = await close();
   } finally {
     await writers.stop();
   }
-  const writeMs = performance.now() - t0;
+  const writeMs = performance.now() - /** @type {number} */ (t0);
   await hooks.afterWrites?.();
   const acked = writes.reduce((a, w) => a + w.acked.length, 0);
   const drainMs = await drain(receivers, acked * devicesPerUser);
@@ -229,6 +247,10 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
     latencyByChannelMs: Object.fromEntries(Object.entries(latByChannel).map(([ch, l]) => [{ r: 'rest', g: 'graphql', s: 'socket', n: 'publish' }[ch] ?? ch, summarize(l)])),
     ackMs: summarize(writes.flatMap((w) => (Array.isArray(w.ackMs) ? w.ackMs : [...(w.ackMs.r ?? []), ...(w.ackMs.g ?? [])]))),
     generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
+    // The receiving processes' own event-loop delay in the run (worst of them): what they may add to a latency.
+    receiverLoopDelayMs: { p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)), max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)) },
+    warmUp,
+    settleMs,
     writeMs,
     drainMs,
     // CPU of every process in the write window, % of one core.
@@ -243,7 +265,7 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   const l = result.latencyMs;
   const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`,
   );
   return result;
 }

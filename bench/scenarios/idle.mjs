@@ -186,11 +186,18 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     let dropped = false;
     let minConnected = n;
     let allBackMs = null;
+    // Sockets connected at each whole second after the restart began: a steady climb is a
+    // handshake rate, steps are clients waiting out their reconnection delays.
+    /** @type {number[]} */
+    const bySecond = [];
     const t0 = performance.now();
     const back = new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
       watcher.onTotal((total) => {
         if (total < n) dropped = true;
         minConnected = Math.min(minConnected, total);
+        const second = Math.floor((performance.now() - t0) / 1000);
+        while (bySecond.length <= second) bySecond.push(bySecond.at(-1) ?? n);
+        bySecond[second] = total;
         if (dropped && total >= n && allBackMs === null) {
           allBackMs = performance.now() - t0;
           resolve();
@@ -216,11 +223,12 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       socketsDropped: n - minConnected,
       reconnected,
       allReconnectedMs: allBackMs,
+      connectedBySecond: bySecond,
       byInstanceAfter,
       dropsByOrigin,
     };
     log(
-      `  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}`,
+      `  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}; connected at each second: ${bySecond.join(', ')}`,
     );
     return result;
   } finally {
