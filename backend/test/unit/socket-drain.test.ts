@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RateLimiter } from '../../src/lib/rate-limit.js';
 import type { Metrics } from '../../src/lib/metrics.js';
 import { createSocketEvents } from '../../src/realtime/socket-events.js';
@@ -55,18 +55,35 @@ describe('socket events at shutdown', () => {
     expect(await ack).toEqual({ data: { id: 't1' } });
   });
 
-  it('when a write outlasts the grace period, then the drain gives up on it at the deadline', async () => {
-    const events = createSocketEvents({ metrics, limiter: unlimited });
-    const socket = connected(events, () => new Promise(() => undefined));
-    void send(socket, 'todo:delete');
-    const started = Date.now();
-    await events.drain(100);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
-  });
+  describe('on a fake clock', () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
 
-  it('when nothing is running, then the drain returns at once', async () => {
-    const started = Date.now();
-    await createSocketEvents({ metrics, limiter: unlimited }).drain(5_000);
-    expect(Date.now() - started).toBeLessThan(50);
+    it('when a write outlasts the grace period, then the drain gives up on it at the deadline, not before', async () => {
+      const events = createSocketEvents({ metrics, limiter: unlimited });
+      const socket = connected(events, () => new Promise(() => undefined));
+      void send(socket, 'todo:delete');
+      let drained = false;
+      const drain = events.drain(100).then(() => (drained = true));
+      await vi.advanceTimersByTimeAsync(99);
+      expect(drained).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await drain;
+      expect(drained).toBe(true);
+    });
+
+    it('when nothing is running, then the drain returns without waiting on any timer', async () => {
+      let drained = false;
+      const drain = createSocketEvents({ metrics, limiter: unlimited })
+        .drain(5_000)
+        .then(() => (drained = true));
+      await drain;
+      expect(drained).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 });
