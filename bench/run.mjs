@@ -2,7 +2,7 @@
 // `npm run bench`: Cobalt's performance harness (docs/PERFORMANCE.md explains the method).
 //
 //   node bench/run.mjs [--quick] [--only startup,fanout,ladder,http,flat,idle,floor,peer] [--before <git-ref>] [--no-setup] [--no-peer]
-//                      [--backend-env NAME=value,...]
+//                      [--backend-env NAME=value,...] [--node-args "--flag ..."]
 //   node bench/run.mjs --report     (tables, summary and docs again from bench/results/latest.json)
 //   env: BENCH_QUICK=1, BENCH_ONLY=..., BENCH_BEFORE=<git-ref>, BENCH_SETUP=0, BENCH_PEER=0, BENCH_PORT_OFFSET=N,
 //        BENCH_LADDER_ALL=1 (every ladder step, even past saturation)
@@ -91,7 +91,10 @@ function parseOptions(argv, env) {
     if (!match) throw new Error(`--backend-env: "${pair}" is not NAME=value`);
     backendEnv[match[1]] = match[2];
   }
-  return { quick, parts, before, backendEnv, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
+  // Node options on the command line of the working tree's backends only (not a --before build's):
+  // with `--before HEAD` on an unchanged tree, a side-by-side A/B of the options alone.
+  const nodeArgs = (value('--node-args') ?? env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return { quick, parts, before, backendEnv, nodeArgs, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
 }
 
 const runStarted = performance.now();
@@ -135,6 +138,7 @@ async function main() {
     machineAtStart: machineInfo(),
     parts: [...options.parts],
     backendEnv: options.backendEnv,
+    nodeArgs: options.nodeArgs,
     builds: [{ id: 'after', label: 'after (working tree)' }],
     fanout: [],
     ladder: [],
@@ -144,7 +148,7 @@ async function main() {
   };
   const dataDir = join(ROOT, '.data', 'bench');
   log(
-    `bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}${Object.keys(options.backendEnv).length ? `; backends set with ${JSON.stringify(options.backendEnv)}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`,
+    `bench (${mode}): ${[...options.parts].join(', ')}${options.before ? `; before: ${options.before}` : ''}${Object.keys(options.backendEnv).length ? `; backends set with ${JSON.stringify(options.backendEnv)}` : ''}${options.nodeArgs.length ? `; the working tree's backends run with ${options.nodeArgs.join(' ')}` : ''}; load average ${result.machineAtStart.loadAvg.join(' ')} on ${result.machineAtStart.cpus} cores`,
   );
   if (result.machineAtStart.openFiles < WANT_OPEN_FILES)
     log(`note: open files limited to ${result.machineAtStart.openFiles} per process (raising it was refused); the idle scenario is sized to fit`);
@@ -194,7 +198,7 @@ async function main() {
     // Start to ready: cold (empty data dir), then warm (same data dir again); the warm cluster serves the rest.
     const ports = benchPorts();
     log(`cluster: cold start in ${dataDir} (Caddy :${ports.http}, backends :${ports.backends.join(',')})`);
-    cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, log: () => undefined });
+    cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, nodeArgs: options.nodeArgs, log: () => undefined });
     const coldMs = cluster.startedInMs;
     let warmMs = null;
     let stopMs = null;
@@ -203,7 +207,7 @@ async function main() {
       await cluster.stop();
       stopMs = performance.now() - t;
       cluster = null;
-      cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, log: () => undefined });
+      cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, nodeArgs: options.nodeArgs, log: () => undefined });
       warmMs = cluster.startedInMs;
     }
     result.startup = { setupMs, coldMs, warmMs, stopMs, mongo: cluster.mongoKind };
@@ -276,6 +280,13 @@ async function main() {
         for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
           const cmd = readFileSync(`/proc/${svc.pid}/cmdline`, 'utf8').split('\0');
           if (!cmd.includes(before.backendEntry)) throw new Error(`${svc.name} does not run ${before.backendEntry} (${cmd.join(' ')})`);
+          if (options.nodeArgs.some((a) => cmd.includes(a))) throw new Error(`${svc.name} of the before build runs with ${options.nodeArgs.join(' ')}`);
+        }
+      } else {
+        // The working tree's backends run with --node-args, if any (checked on their command lines).
+        for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
+          const cmd = readFileSync(`/proc/${svc.pid}/cmdline`, 'utf8').split('\0');
+          if (!options.nodeArgs.every((a) => cmd.includes(a))) throw new Error(`${svc.name} does not run with ${options.nodeArgs.join(' ')} (${cmd.join(' ')})`);
         }
       }
       const transport = cobaltTransport(cluster, { label: result.builds.length > 1 ? build.label : 'cobalt' });
@@ -434,6 +445,7 @@ function publish(result) {
             .join(', ')} (not their defaults).`,
         ]
       : []),
+    ...(result.nodeArgs?.length ? [`The working tree's backends ran with \`${result.nodeArgs.join(' ')}\` on their command line (a what-if).`] : []),
     `Run ${result.startedAt} (${result.mode}, ${result.durationS.toFixed(0)} s) on ${result.machineAtStart.cpus} cores (${result.machineAtStart.cpuModel}), Node ${result.machineAtStart.node}, store ${result.startup?.mongo ?? '?'}.`,
     `Shared machine: other work used ${result.otherLoadBeforeStart.percent.toFixed(0)}% of a core just before the start (after waiting ${result.otherLoadBeforeStart.waitedS} s); load average ${result.machineAtStart.loadAvg.join(' ')} at start, ${result.machineAtEnd.loadAvg.join(' ')} at end. The "other load" columns show it per measurement.`,
   ].join('\n');
@@ -443,7 +455,7 @@ function publish(result) {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'latest.md'), `${tables}\n\n${notes}\n`);
-  if (result.mode === 'full' && result.parts.length === ALL_PARTS.length && !Object.keys(result.backendEnv ?? {}).length) {
+  if (result.mode === 'full' && result.parts.length === ALL_PARTS.length && !Object.keys(result.backendEnv ?? {}).length && !result.nodeArgs?.length) {
     const rounded = (_, v) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(2)) : v);
     writeFileSync(join(ROOT, 'bench', 'summary.json'), `${JSON.stringify(summaryOf(result), rounded, 2)}\n`);
     updateDoc(join(ROOT, 'docs', 'PERFORMANCE.md'), `${tables}\n\n${notes}`);

@@ -46,10 +46,20 @@ export const BENCH_INSPECTOR_ENV = Object.freeze({ NODE_OPTIONS: '--inspect=127.
 
 /**
  * `backendEntry`: the backends' main module (default: the working tree's build, backend/dist/main.js).
- * @param {{ dataDir: string, ports: object, env?: Record<string, string>, log?: (line: string) => void, owner?: string, backendEntry?: string }} opts
+ * `nodeArgs`: Node options on the backends' command line (what-if runs).
+ * @param {{ dataDir: string, ports: object, env?: Record<string, string>, log?: (line: string) => void, owner?: string, backendEntry?: string, nodeArgs?: string[] }} opts
  */
-export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench', backendEntry }) {
-  return startCluster({ dataDir, ports, setup: false, owner, env: { ...BENCH_BACKEND_ENV, ...BENCH_INSPECTOR_ENV, ...env }, log, ...(backendEntry ? { backendEntry } : {}) });
+export async function startBenchCluster({ dataDir, ports, env = {}, log, owner = 'bench', backendEntry, nodeArgs = [] }) {
+  return startCluster({
+    dataDir,
+    ports,
+    setup: false,
+    owner,
+    env: { ...BENCH_BACKEND_ENV, ...BENCH_INSPECTOR_ENV, ...env },
+    nodeArgs,
+    log,
+    ...(backendEntry ? { backendEntry } : {}),
+  });
 }
 
 export async function scrapeMetrics(baseUrl) {

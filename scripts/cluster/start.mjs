@@ -65,6 +65,7 @@ function clusterUrls(ports, withBackends) {
  * @param {string} [opts.nodeEnv]            NODE_ENV of the backends, default production
  * @param {Record<string,string>} [opts.env] extra environment for the backends (wins over the defaults)
  * @param {string} [opts.backendEntry]       default backend/dist/main.js
+ * @param {string[]} [opts.nodeArgs]        Node options for the backends' command line (default none; e.g. V8 flags NODE_OPTIONS does not take)
  * @param {AbortSignal} [opts.signal]        abort a start in progress
  * @param {(line: string) => void} [opts.log]
  * @param {(svc: {name: string}, how: string) => void} [opts.onExit]  a service died after start
@@ -96,7 +97,20 @@ export async function startCluster(opts = {}) {
   const backendEnv = backendEnvironment({ ports, urls, jwtSecret: jwtSecret(dataDir), nodeEnv: opts.nodeEnv, extra: opts.env });
   // Postgres runs unprivileged when we are root; whether it can reach the data dir decides
   // where its files go (see postgresDataDir).
-  const ctx = { sup, root, dataDir, ports, urls, programs, backendEnv, backendEntry, withBackends, pgReachable: postgresReaches(dataDir), abort: opts.signal };
+  const ctx = {
+    sup,
+    root,
+    dataDir,
+    ports,
+    urls,
+    programs,
+    backendEnv,
+    backendEntry,
+    nodeArgs: opts.nodeArgs ?? [],
+    withBackends,
+    pgReachable: postgresReaches(dataDir),
+    abort: opts.signal,
+  };
 
   // Each service is defined by how it starts (spawn, then wait until ready), so a fault test can
   // stop one and start it again the same way.

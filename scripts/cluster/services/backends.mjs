@@ -21,11 +21,11 @@ export function backendEnvironment({ ports, urls, jwtSecret, nodeEnv = 'producti
 export const instanceEnvironment = (index, port) => ({ INSTANCE_ID: `backend-${index + 1}`, PORT: String(port) });
 
 /** The backends, all at once: each applies pending migrations under a Postgres advisory lock. */
-export function startBackends({ sup, root, ports, urls, backendEnv, backendEntry, abort }) {
+export function startBackends({ sup, root, ports, urls, backendEnv, backendEntry, nodeArgs = [], abort }) {
   return Promise.all(
     ports.backends.map((port, i) =>
       sup.define(`backend-${i + 1}`, async () => {
-        const svc = sup.spawn(`backend-${i + 1}`, process.execPath, ['--enable-source-maps', backendEntry], {
+        const svc = sup.spawn(`backend-${i + 1}`, process.execPath, [...nodeArgs, '--enable-source-maps', backendEntry], {
           cwd: join(root, 'backend'),
           env: { ...process.env, ...backendEnv, ...instanceEnvironment(i, port) },
         });
