@@ -21,7 +21,7 @@ export function backendEnvironment({ ports, urls, jwtSecret, nodeEnv = 'producti
 export const instanceEnvironment = (index, port) => ({ INSTANCE_ID: `backend-${index + 1}`, PORT: String(port) });
 
 /** The backends, all at once: each applies pending migrations under a Postgres advisory lock. */
-export function startBackends({ sup, root, ports, urls, backendEnv, backendEntry, nodeArgs = [], abort }) {
+export function startBackends({ sup, root, ports, urls, backendEnv, backendEntry, nodeArgs = /** @type {string[]} */ ([]), abort }) {
   return Promise.all(
     ports.backends.map((port, i) =>
       sup.define(`backend-${i + 1}`, async () => {
