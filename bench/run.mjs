@@ -65,11 +65,12 @@ const ALIASES = { store: 'floor' };
 
 function parseOptions(argv, env) {
   const flag = (name) => argv.includes(name);
-  const value = (name) => {
+  // `optionLike`: the value is itself Node options (`--node-args "--flag"`), so it may start with `--`.
+  const value = (name, { optionLike = false } = {}) => {
     const i = argv.indexOf(name);
     if (i < 0) return undefined;
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    if (v === undefined || (!optionLike && v.startsWith('--'))) throw new Error(`${name} needs a value`);
     return v;
   };
   const quick = flag('--quick') || env.BENCH_QUICK === '1';
@@ -93,7 +94,7 @@ function parseOptions(argv, env) {
   }
   // Node options on the command line of the working tree's backends only (not a --before build's):
   // with `--before HEAD` on an unchanged tree, a side-by-side A/B of the options alone.
-  const nodeArgs = (value('--node-args') ?? env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = (value('--node-args', { optionLike: true }) ?? env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return { quick, parts, before, backendEnv, nodeArgs, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
 }
 
