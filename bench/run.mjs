@@ -98,6 +98,13 @@ function parseOptions(argv, env) {
   return { quick, parts, before, backendEnv, nodeArgs, setup: !(flag('--no-setup') || env.BENCH_SETUP === '0') };
 }
 
+/** Each backend's command line as it runs, from /proc (what a build runs is checked, not assumed). */
+const backendCommandLines = (cluster) =>
+  cluster
+    .services()
+    .filter((s) => s.name.startsWith('backend-'))
+    .map((s) => ({ name: s.name, cmd: readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0') }));
+
 const runStarted = performance.now();
 /** Progress lines carry the seconds since the run started. */
 const log = (line) => console.log(line.startsWith('\n') || !line ? line : `[${String(Math.round((performance.now() - runStarted) / 1000)).padStart(4)} s] ${line}`);
@@ -278,16 +285,14 @@ async function main() {
         cluster = await startBenchCluster({ dataDir, ports, env: options.backendEnv, backendEntry: before.backendEntry, log: () => undefined });
         build.startedInMs = cluster.startedInMs;
         // Each backend runs that build's entry (checked on its command line, not assumed).
-        for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
-          const cmd = readFileSync(`/proc/${svc.pid}/cmdline`, 'utf8').split('\0');
-          if (!cmd.includes(before.backendEntry)) throw new Error(`${svc.name} does not run ${before.backendEntry} (${cmd.join(' ')})`);
-          if (options.nodeArgs.some((a) => cmd.includes(a))) throw new Error(`${svc.name} of the before build runs with ${options.nodeArgs.join(' ')}`);
+        for (const { name, cmd } of backendCommandLines(cluster)) {
+          if (!cmd.includes(before.backendEntry)) throw new Error(`${name} does not run ${before.backendEntry} (${cmd.join(' ')})`);
+          if (options.nodeArgs.some((a) => cmd.includes(a))) throw new Error(`${name} of the before build runs with ${options.nodeArgs.join(' ')}`);
         }
       } else {
         // The working tree's backends run with --node-args, if any (checked on their command lines).
-        for (const svc of cluster.services().filter((x) => x.name.startsWith('backend-'))) {
-          const cmd = readFileSync(`/proc/${svc.pid}/cmdline`, 'utf8').split('\0');
-          if (!options.nodeArgs.every((a) => cmd.includes(a))) throw new Error(`${svc.name} does not run with ${options.nodeArgs.join(' ')} (${cmd.join(' ')})`);
+        for (const { name, cmd } of backendCommandLines(cluster)) {
+          if (!options.nodeArgs.every((a) => cmd.includes(a))) throw new Error(`${name} does not run with ${options.nodeArgs.join(' ')} (${cmd.join(' ')})`);
         }
       }
       const transport = cobaltTransport(cluster, { label: result.builds.length > 1 ? build.label : 'cobalt' });

@@ -147,10 +147,10 @@ export function processTree(pid) {
   return { cpuSeconds: ticks / ticksPerSecond(), rssBytes: rss };
 }
 
-/** CPU and RSS of every running service of the cluster, plus any extra named pids. */
+/** CPU and RSS of every running service of the cluster (none when `cluster` is null), plus any extra named pids. */
 export function sampleProcesses(cluster, extra = {}) {
   const out = {};
-  for (const s of cluster.services()) if (s.exit === null && s.pid) out[s.name] = processTree(s.pid);
+  for (const s of cluster?.services() ?? []) if (s.exit === null && s.pid) out[s.name] = processTree(s.pid);
   for (const [name, pid] of Object.entries(extra)) out[name] = processTree(pid);
   return out;
 }
@@ -175,7 +175,7 @@ export function machineBusySeconds() {
  * `const stop = loadMeter(cluster, pids); ...; stop()` -> percentages of one core.
  */
 export function loadMeter(cluster, pids = {}) {
-  const sample = () => (cluster ? sampleProcesses(cluster, pids) : Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, processTree(p)])));
+  const sample = () => sampleProcesses(cluster, pids);
   const t0 = performance.now();
   const machine0 = machineBusySeconds();
   const before = sample();

@@ -3,7 +3,7 @@
 // driver's command monitoring) and Redis commands the Redis server ran (`INFO commandstats`).
 // Each is read just before and just after the window; per operation = delta / operations done.
 import net from 'node:net';
-import { cpuDelta, machineBusySeconds, processTree, sampleProcesses } from './cluster.mjs';
+import { cpuDelta, machineBusySeconds, sampleProcesses } from './cluster.mjs';
 import { parsePrometheus } from './stats.mjs';
 
 /** Collections of the todo path, old and new names: commands on them are a write's or read's own. */
@@ -114,7 +114,7 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
   const read = () =>
     Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
   const [back0, redis0] = await read();
-  const sample = () => (cluster ? sampleProcesses(cluster, pids) : Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, processTree(p)])));
+  const sample = () => sampleProcesses(cluster, pids);
   const cpu0 = sample();
   const machine0 = machineBusySeconds();
   const t0 = performance.now();

@@ -2,7 +2,7 @@
 // and after, from each backend's /metrics), CPU while idle, connect rate, and how long it takes
 // every socket to be connected again after one server restarts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuDelta, loadMeter, machineBusySeconds, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
+import { cpuDelta, loadMeter, processTree, sampleProcesses, scrapeBackends } from '../lib/cluster.mjs';
 import { cpuGroups } from '../lib/counters.mjs';
 import { inspectService } from '../lib/profiles.mjs';
 import { stopWorkers } from '../lib/workers.mjs';
@@ -208,25 +208,19 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     // CPU of every process from the restart until all are back (the restarted server itself not
     // counted: it is a process that ends and another that starts): is the way back CPU-bound, and whose?
     const loadPids = Object.fromEntries(receivers.map((w) => [w.label, w.pid]));
-    const sample = () =>
-      servers.cluster
-        ? sampleProcesses(servers.cluster, loadPids)
-        : Object.fromEntries(Object.entries({ ...servers.pids?.(), ...loadPids }).map(([k, pid]) => [k, processTree(pid)]));
-    const cpu0 = sample();
-    const machine0 = machineBusySeconds();
+    const meterBack = loadMeter(servers.cluster, { ...loadPids, ...servers.pids?.() });
     log(`  restarting ${servers.restartTarget}`);
     const restart = await servers.restart();
     let giveUp;
     await Promise.race([back, new Promise((resolve) => (giveUp = setTimeout(resolve, reconnectTimeoutMs)))]);
     clearTimeout(giveUp);
-    const backSeconds = (performance.now() - t0) / 1000;
-    const backCpu = cpuDelta(cpu0, sample());
-    delete backCpu[servers.restartTarget];
-    const groups = cpuGroups({ cpuSeconds: backCpu, loadNames: Object.keys(loadPids) });
-    const percent = (seconds) => Number(((100 * seconds) / backSeconds).toFixed(1));
+    const { machinePercent, byProcess } = meterBack();
+    delete byProcess[servers.restartTarget];
+    const round = (percent) => Number(percent.toFixed(1));
     /** @type {Record<string, number>} */
-    const cpuWhileBack = { machine: percent(machineBusySeconds() - machine0) };
-    for (const [k, v] of Object.entries(groups)) cpuWhileBack[k] = percent(v);
+    const cpuWhileBack = { machine: round(machinePercent) };
+    // Groups of percentages, as of seconds: the same sums over one window.
+    for (const [k, v] of Object.entries(cpuGroups({ cpuSeconds: byProcess, loadNames: Object.keys(loadPids) }))) cpuWhileBack[k] = round(v);
     await Promise.all(receivers.map((w) => w.call('unwatch')));
     watcher.stop();
     const finalCounts = await Promise.all(receivers.map((w) => w.call('counts')));
