@@ -1,12 +1,12 @@
 import type { CobaltSocket } from './socket-server.js';
 
+const closeTransport = (socket: CobaltSocket) => socket.conn.close();
+
 /**
  * A socket is trusted only as long as its access token: at expiry its transport is closed, so
  * the client reconnects (and authenticates) with a fresh token, unless it renewed the token first
  * (`auth:refresh`, components/auth/entry-points/socket.ts).
  */
-const closeTransport = (socket: CobaltSocket) => socket.conn.close();
-
 export function createTokenExpiry() {
   const timers = new Map<CobaltSocket, NodeJS.Timeout>();
   const schedule = (socket: CobaltSocket) => {
