@@ -11,8 +11,9 @@ export const TODO_COLLECTIONS = new Set(['todos', 'todo_log', 'todo_locks', 'tod
 
 /**
  * From every backend's /metrics, summed: `cobalt_store_commands_total` as { 'insert todo_log': n, ... }
- * (null when a backend does not expose it: a build from before the metric), and the HTTP requests
- * it answered, as { 'GET /api/todos': n, ... } (all statuses).
+ * (null when a backend does not expose it: a build from before the metric), the HTTP requests
+ * it answered, as { 'GET /api/todos': n, ... } (all statuses), and the garbage collector's pauses
+ * (`nodejs_gc_duration_seconds`) as { 'minor count': n, 'minor seconds': s, ... } by kind.
  */
 export async function backendCounts(backendUrls) {
   const texts = await Promise.all(
@@ -24,6 +25,7 @@ export async function backendCounts(backendUrls) {
   );
   const store = texts.some((t) => t === null || !t.includes('# TYPE cobalt_store_commands_total')) ? null : {};
   const http = texts.some((t) => t === null) ? null : {};
+  const gc = texts.some((t) => t === null) ? null : {};
   for (const t of texts) {
     for (const s of parsePrometheus(t ?? '')) {
       if (s.name === 'cobalt_store_commands_total' && store) {
@@ -32,10 +34,13 @@ export async function backendCounts(backendUrls) {
       } else if (s.name === 'cobalt_http_request_duration_seconds_count' && http) {
         const key = `${s.labels.method} ${s.labels.route}`;
         http[key] = (http[key] ?? 0) + s.value;
+      } else if ((s.name === 'nodejs_gc_duration_seconds_count' || s.name === 'nodejs_gc_duration_seconds_sum') && gc) {
+        const key = `${s.labels.kind} ${s.name.endsWith('_count') ? 'count' : 'seconds'}`;
+        gc[key] = (gc[key] ?? 0) + s.value;
       }
     }
   }
-  return { store, http };
+  return { store, http, gc };
 }
 
 /** `cobalt_store_commands_total` summed over the backends (see backendCounts). */
@@ -101,6 +106,28 @@ function diffCounts(a, b, skip = () => false) {
   return out;
 }
 
+/**
+ * The backends' garbage-collection pauses in a window, from the difference of their
+ * `nodejs_gc_duration_seconds`: per kind (minor = scavenge, major = mark-compact, incremental,
+ * weakcb) how many, their mean and the share of the backends' wall time spent paused (null
+ * when unknown).
+ * @param {any} delta @param {number} seconds @param {number} backends
+ */
+export function gcPauses(delta, seconds, backends) {
+  if (!delta || backends === 0) return null;
+  const kinds = {};
+  let paused = 0;
+  for (const [key, v] of Object.entries(delta)) {
+    const [kind, what] = key.split(' ');
+    (kinds[kind] ??= { count: 0, seconds: 0 })[what] = v;
+  }
+  for (const k of Object.values(kinds)) paused += k.seconds;
+  const byKind = Object.fromEntries(
+    Object.entries(kinds).map(([kind, k]) => [kind, { count: k.count, perSecond: k.count / seconds, meanMs: k.count ? (1000 * k.seconds) / k.count : 0 }]),
+  );
+  return { byKind, pausedPercent: (100 * paused) / (seconds * backends) };
+}
+
 const sum = (o) => Object.values(o ?? {}).reduce((a, v) => a + v, 0);
 
 /**
@@ -112,7 +139,7 @@ const sum = (o) => Object.values(o ?? {}).reduce((a, v) => a + v, 0);
 export async function openWindow(cluster, { pids = {}, countStore = true, countRedis = true } = {}) {
   const backends = cluster?.urls.backends ?? [];
   const read = () =>
-    Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
+    Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null, gc: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
   const [back0, redis0] = await read();
   const sample = () => sampleProcesses(cluster, pids);
   const cpu0 = sample();
@@ -134,6 +161,7 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
       store: diffCounts(back0.store, back1.store),
       // Requests the backends answered in the window (the harness's own /metrics reads are not among them).
       http: diffCounts(back0.http, back1.http, (k) => k.endsWith(' /metrics')),
+      gc: gcPauses(diffCounts(back0.gc, back1.gc), seconds, backends.length),
       redis: diffCounts(redis0, redis1, (k) => k === 'info'),
     };
   };

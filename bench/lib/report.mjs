@@ -6,6 +6,32 @@ import { fmt, fmtInt, markdownTable } from './stats.mjs';
 const KB = 1024;
 
 /** The targets of issue 15 (2 cores, FerretDB as the store), in one place for verdicts and tables. */
+const pausesHeading =
+  "\nCobalt's write window beside what pauses it: the whole machine's CPU, how far the writer fell behind its schedule, the receivers' own event-loop delay (both on the machine's cores too), and the backends' garbage-collection pauses (count a second, mean; share of their time paused):\n";
+const PAUSE_COLUMNS = [
+  'scenario',
+  'server',
+  'machine busy %',
+  'writer behind, worst ms',
+  'receivers loop delay p99 / max ms',
+  'backends minor GC /s, mean ms',
+  'major GC /s, mean ms',
+  'backends paused %',
+];
+/** The cells of one write window for the pauses table. */
+function pauseCells(f) {
+  const gc = f.backendGc;
+  const kind = (k) => (gc?.byKind[k] ? `${fmt(gc.byKind[k].perSecond, 1)}, ${fmt(gc.byKind[k].meanMs, 1)}` : gc ? '0' : '-');
+  return [
+    fmt(f.machineBusyPercent, 0),
+    fmt(f.generatorLagMs, 0),
+    f.receiverLoopDelayMs ? `${fmt(f.receiverLoopDelayMs.p99, 0)} / ${fmt(f.receiverLoopDelayMs.max, 0)}` : '-',
+    kind('minor'),
+    kind('major'),
+    gc ? fmt(gc.pausedPercent, 1) : '-',
+  ];
+}
+
 export const TARGETS = Object.freeze({
   fanoutP99Ms: 50,
   ladderP99Ms: 100,
@@ -508,6 +534,13 @@ export function renderTables(raw) {
           cob.map((f) => [f.name, serverLabel(r, f), ...f.latencyBySliceMs.map((x) => `${fmt(x.p50, 0)} / ${fmt(x.p99, 0)}`), fmtInt(f.storeAtEnd?.todos)]),
         ),
       );
+      out.push(pausesHeading);
+      out.push(
+        markdownTable(
+          PAUSE_COLUMNS,
+          cob.map((f) => [f.name, serverLabel(r, f), ...pauseCells(f)]),
+        ),
+      );
     }
   }
 
@@ -564,6 +597,16 @@ export function renderTables(raw) {
         ]),
       ),
     );
+    const ran = r.ladder.filter((l) => l.peer === 'cobalt').flatMap((l) => l.steps.filter((s) => !s.skipped).map((s) => [serverLabel(r, l), s]));
+    if (ran.length) {
+      out.push(pausesHeading.replace(':\n', ', per step:\n'));
+      out.push(
+        markdownTable(
+          ['rate', ...PAUSE_COLUMNS.slice(1)],
+          ran.map(([label, s]) => [`${s.ratePerSec}/s`, label, ...pauseCells(s)]),
+        ),
+      );
+    }
     const skipped = r.ladder
       .filter((l) => l.steps.some((s) => s.skipped))
       .map(

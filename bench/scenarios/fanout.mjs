@@ -249,6 +249,8 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
     generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
     // The receiving processes' own event-loop delay in the run (worst of them): what they may add to a latency.
     receiverLoopDelayMs: { p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)), max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)) },
+    // The backends' garbage-collection pauses in the write window (count, mean, share of their time).
+    backendGc: window.gc ?? null,
     warmUp,
     settleMs,
     writeMs,
@@ -264,10 +266,19 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   };
   const l = result.latencyMs;
   const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
+  const gc = result.backendGc ? `; backends' GC: ${describeGc(result.backendGc)}` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}`,
   );
   return result;
+}
+
+/** The backends' GC pauses in one line: per kind, how many a second and their mean; the share of time paused. */
+export function describeGc(gc) {
+  const kinds = Object.entries(gc.byKind)
+    .filter(([kind]) => kind === 'minor' || kind === 'major')
+    .map(([kind, k]) => `${kind} ${k.perSecond.toFixed(1)}/s of ${k.meanMs.toFixed(1)} ms`);
+  return `${kinds.join(', ') || 'none'}, ${gc.pausedPercent.toFixed(1)}% of their time paused`;
 }
 
 /**

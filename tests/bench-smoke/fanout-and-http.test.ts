@@ -70,6 +70,9 @@ describe('bench smoke', () => {
     // The warm-up wrote before the window, in a run of its own: none of its receipts is counted above.
     expect(result.warmUp.acked).toBeGreaterThan(0);
     expect(result.receiverLoopDelayMs.max).toBeGreaterThan(0);
+    // The backends' GC pauses in the window, read from their metrics (null only if a read failed).
+    expect(result.backendGc).not.toBeNull();
+    expect(result.backendGc.pausedPercent).toBeGreaterThanOrEqual(0);
     // The window's cost was counted on the servers: MongoDB commands from the backends' metric, Redis
     // commands from the Redis server, CPU of the backends; per acknowledged write.
     expect(result.perWrite.ops).toBe(result.writes.acked);
