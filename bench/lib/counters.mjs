@@ -9,11 +9,16 @@ import { parsePrometheus } from './stats.mjs';
 /** Collections of the todo path, old and new names: commands on them are a write's or read's own. */
 export const TODO_COLLECTIONS = new Set(['todos', 'todo_log', 'todo_locks', 'todo_changes', 'idempotency_keys']);
 
+/** Routes whose POSTs are the writes of the fan-out (REST and GraphQL). */
+const WRITE_ROUTES = new Set(['/api/todos', '/graphql']);
+
 /**
  * From every backend's /metrics, summed: `cobalt_store_commands_total` as { 'insert todo_log': n, ... }
  * (null when a backend does not expose it: a build from before the metric), the HTTP requests
  * it answered, as { 'GET /api/todos': n, ... } (all statuses), and the garbage collector's pauses
- * (`nodejs_gc_duration_seconds`) as { 'minor count': n, 'minor seconds': s, ... } by kind.
+ * (`nodejs_gc_duration_seconds`) as { 'minor count': n, 'minor seconds': s, ... } by kind, and
+ * the backends' own timing of the writes they answered (`POST /api/todos` and `POST /graphql`,
+ * every status): their duration histogram's cumulative buckets as { 'POST /graphql 0.025': n, ... }.
  */
 export async function backendCounts(backendUrls) {
   const texts = await Promise.all(
@@ -26,6 +31,7 @@ export async function backendCounts(backendUrls) {
   const store = texts.some((t) => t === null || !t.includes('# TYPE cobalt_store_commands_total')) ? null : {};
   const http = texts.some((t) => t === null) ? null : {};
   const gc = texts.some((t) => t === null) ? null : {};
+  const timed = texts.some((t) => t === null) ? null : {};
   for (const t of texts) {
     for (const s of parsePrometheus(t ?? '')) {
       if (s.name === 'cobalt_store_commands_total' && store) {
@@ -34,13 +40,16 @@ export async function backendCounts(backendUrls) {
       } else if (s.name === 'cobalt_http_request_duration_seconds_count' && http) {
         const key = `${s.labels.method} ${s.labels.route}`;
         http[key] = (http[key] ?? 0) + s.value;
+      } else if (s.name === 'cobalt_http_request_duration_seconds_bucket' && timed && s.labels.method === 'POST' && WRITE_ROUTES.has(s.labels.route)) {
+        const key = `POST ${s.labels.route} ${s.labels.le}`;
+        timed[key] = (timed[key] ?? 0) + s.value;
       } else if ((s.name === 'nodejs_gc_duration_seconds_count' || s.name === 'nodejs_gc_duration_seconds_sum') && gc) {
         const key = `${s.labels.kind} ${s.name.endsWith('_count') ? 'count' : 'seconds'}`;
         gc[key] = (gc[key] ?? 0) + s.value;
       }
     }
   }
-  return { store, http, gc };
+  return { store, http, gc, timed };
 }
 
 /** `cobalt_store_commands_total` summed over the backends (see backendCounts). */
@@ -128,6 +137,26 @@ export function gcPauses(delta, seconds, backends) {
   return { byKind, pausedPercent: (100 * paused) / (seconds * backends) };
 }
 
+/**
+ * The share of a window's writes slower than each of `thresholdsMs`, as the backends timed them
+ * (from their histogram's buckets, so only at its bucket bounds) beside the same share as the
+ * writer timed them: what of a slow write is spent in the backend, and what outside it (the
+ * writer, Caddy, the network stack, the wait to be read). `route` is `/api/todos` or `/graphql`.
+ * @param {any} timed @param {string} route @param {number[]} writerMs @param {number[]} [thresholdsMs]
+ */
+export function slowWrites(timed, route, writerMs, thresholdsMs = [10, 25, 50]) {
+  if (!timed || !writerMs.length) return null;
+  const count = timed[`POST ${route} +Inf`] ?? 0;
+  return thresholdsMs.map((ms) => {
+    const within = timed[`POST ${route} ${ms / 1000}`] ?? 0;
+    return {
+      overMs: ms,
+      backendPercent: count ? (100 * (count - within)) / count : null,
+      writerPercent: (100 * writerMs.filter((x) => x > ms).length) / writerMs.length,
+    };
+  });
+}
+
 const sum = (o) => Object.values(o ?? {}).reduce((a, v) => a + v, 0);
 
 /**
@@ -139,7 +168,10 @@ const sum = (o) => Object.values(o ?? {}).reduce((a, v) => a + v, 0);
 export async function openWindow(cluster, { pids = {}, countStore = true, countRedis = true } = {}) {
   const backends = cluster?.urls.backends ?? [];
   const read = () =>
-    Promise.all([cluster && countStore ? backendCounts(backends) : { store: null, http: null, gc: null }, cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null]);
+    Promise.all([
+      cluster && countStore ? backendCounts(backends) : { store: null, http: null, gc: null, timed: null },
+      cluster && countRedis ? redisCommandCounts(cluster.urls.redis) : null,
+    ]);
   const [back0, redis0] = await read();
   const sample = () => sampleProcesses(cluster, pids);
   const cpu0 = sample();
@@ -162,6 +194,7 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
       // Requests the backends answered in the window (the harness's own /metrics reads are not among them).
       http: diffCounts(back0.http, back1.http, (k) => k.endsWith(' /metrics')),
       gc: gcPauses(diffCounts(back0.gc, back1.gc), seconds, backends.length),
+      timed: diffCounts(back0.timed, back1.timed),
       redis: diffCounts(redis0, redis1, (k) => k === 'info'),
     };
   };

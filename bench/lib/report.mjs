@@ -541,6 +541,18 @@ export function renderTables(raw) {
           cob.map((f) => [f.name, serverLabel(r, f), ...pauseCells(f)]),
         ),
       );
+      if (cob.some((f) => f.slowWrites?.rest)) {
+        out.push(
+          '\nSlow writes, inside the backend or outside it: the share of REST / GraphQL writes slower than 10, 25 and 50 ms as the backends timed them (their request-duration histogram: from reading the request to the answer written) and as the writer did (from sending to the answer read):\n',
+        );
+        const share = (list, i) => (list ? `${fmt(list[i].backendPercent, 1)} / ${fmt(list[i].writerPercent, 1)}` : '-');
+        out.push(
+          markdownTable(
+            ['scenario', 'server', ...[10, 25, 50].flatMap((ms) => [`REST > ${ms} ms, backends / writer %`, `GraphQL > ${ms} ms`])],
+            cob.map((f) => [f.name, serverLabel(r, f), ...[0, 1, 2].flatMap((i) => [share(f.slowWrites?.rest, i), share(f.slowWrites?.graphql, i)])]),
+          ),
+        );
+      }
     }
   }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { caddyCookieFor, waitQuiet } from '../lib/cluster.mjs';
-import { openWindow, perOperation } from '../lib/counters.mjs';
+import { openWindow, perOperation, slowWrites } from '../lib/counters.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
 
@@ -251,6 +251,12 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
     receiverLoopDelayMs: { p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)), max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)) },
     // The backends' garbage-collection pauses in the write window (count, mean, share of their time).
     backendGc: window.gc ?? null,
+    // Of the REST and GraphQL writes, the share slower than 10, 25 and 50 ms as the backends timed
+    // them and as the writer did: is a slow write slow inside the backend or outside it?
+    slowWrites: {
+      rest: slowWrites(window.timed, '/api/todos', channelAcks(writes, 'r')),
+      graphql: slowWrites(window.timed, '/graphql', channelAcks(writes, 'g')),
+    },
     warmUp,
     settleMs,
     writeMs,
@@ -267,11 +273,16 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   const l = result.latencyMs;
   const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
   const gc = result.backendGc ? `; backends' GC: ${describeGc(result.backendGc)}` : '';
+  const slow = result.slowWrites.rest?.[1];
+  const slowRest = slow ? `; REST writes over 25 ms: ${slow.backendPercent?.toFixed(1)}% as the backends timed them, ${slow.writerPercent.toFixed(1)}% as the writer did` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${slowRest}`,
   );
   return result;
 }
+
+/** The writer's answer times of one channel ('r' REST, 'g' GraphQL; socket writers keep one list). */
+const channelAcks = (writes, ch) => writes.flatMap((w) => (Array.isArray(w.ackMs) ? [] : (w.ackMs[ch] ?? [])));
 
 /** The backends' GC pauses in one line: per kind, how many a second and their mean; the share of time paused. */
 export function describeGc(gc) {
