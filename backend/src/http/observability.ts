@@ -32,7 +32,9 @@ export const requestMetrics =
     const stopTimer = metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
       const routePath = (req.route as { path?: string | RegExp } | undefined)?.path;
-      const route = routePath ? `${req.baseUrl}${String(routePath)}` : req.path.startsWith('/graphql') ? '/graphql' : 'unmatched';
+      // GraphQL is mounted (`app.use('/graphql', …)`): inside it, and still when it answers, `req.path` is relative to the mount.
+      const path = req.originalUrl.split('?', 1)[0]!;
+      const route = routePath ? `${req.baseUrl}${String(routePath)}` : path === '/graphql' || path.startsWith('/graphql/') ? '/graphql' : 'unmatched';
       const labels = { method: req.method, route, status_code: String(res.statusCode) };
       const seconds = stopTimer(labels);
       if (route.startsWith('/health') || route === '/metrics') return;

@@ -42,6 +42,8 @@ describe('health, metrics and stored logs', () => {
     const text = (await api.get('/metrics')).body as string;
     expect(text).toContain('cobalt_http_request_duration_seconds_bucket');
     expect(text).toMatch(/route="\/api\/todos\/:id",status_code="200"/);
+    // GraphQL is mounted under /graphql: its requests are labelled with it, not as unmatched.
+    expect(text).toMatch(/cobalt_http_request_duration_seconds_count\{[^}]*method="POST",route="\/graphql",status_code="200"\} [1-9]/);
     expect(text).not.toContain(todo.id);
     expect(text).toMatch(/cobalt_graphql_operations_total\{[^}]*operation_type="query",root_field="me",outcome="ok"/);
     expect(text).toContain('cobalt_sockets_connected');
