@@ -112,6 +112,20 @@ function readStat(pid) {
   }
 }
 
+/**
+ * How long the process's main thread has waited for a CPU while runnable (run-queue wait, in
+ * seconds) and how many times it was put on one, from /proc/<pid>/schedstat; zeros when unknown.
+ * For a Node process the main thread is its event loop.
+ */
+function schedOf(pid) {
+  try {
+    const [, waitNs, slices] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { waitSeconds: waitNs / 1e9, slices };
+  } catch {
+    return { waitSeconds: 0, slices: 0 };
+  }
+}
+
 function rssOf(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -123,7 +137,8 @@ function rssOf(pid) {
 
 /**
  * CPU seconds and RSS of `pid` and all its descendants (Postgres runs one process per client),
- * counting descendants that have exited and been reaped too.
+ * counting descendants that have exited and been reaped too; and their main threads' run-queue
+ * wait and times scheduled (live processes only).
  */
 export function processTree(pid) {
   const children = new Map();
@@ -136,15 +151,20 @@ export function processTree(pid) {
   }
   let ticks = 0;
   let rss = 0;
+  let waitSeconds = 0;
+  let slices = 0;
   const visit = (p) => {
     const s = readStat(p);
     if (!s) return;
     ticks += s.ticks;
     rss += rssOf(p);
+    const sched = schedOf(p);
+    waitSeconds += sched.waitSeconds;
+    slices += sched.slices;
     for (const c of children.get(p) ?? []) visit(c);
   };
   visit(pid);
-  return { cpuSeconds: ticks / ticksPerSecond(), rssBytes: rss };
+  return { cpuSeconds: ticks / ticksPerSecond(), rssBytes: rss, waitSeconds, slices };
 }
 
 /** CPU and RSS of every running service of the cluster (none when `cluster` is null), plus any extra named pids. */
@@ -160,6 +180,25 @@ export function cpuDelta(before, after) {
   const out = {};
   for (const [name, a] of Object.entries(after)) if (before[name]) out[name] = a.cpuSeconds - before[name].cpuSeconds;
   return out;
+}
+
+/**
+ * How long each process's main threads waited for a CPU between two samples, and how many times
+ * they were scheduled: { name: { waitSeconds, slices } }.
+ */
+export function waitDelta(before, after) {
+  const out = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name];
+    if (b && a.waitSeconds !== undefined) out[name] = { waitSeconds: Math.max(0, a.waitSeconds - b.waitSeconds), slices: Math.max(0, a.slices - b.slices) };
+  }
+  return out;
+}
+
+/** CPU seconds the hypervisor took from this machine's virtual CPUs so far (steal), from /proc/stat. */
+export function machineStealSeconds() {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  return Number(fields[8] ?? 0) / ticksPerSecond();
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */

@@ -3,7 +3,7 @@
 // driver's command monitoring) and Redis commands the Redis server ran (`INFO commandstats`).
 // Each is read just before and just after the window; per operation = delta / operations done.
 import net from 'node:net';
-import { cpuDelta, machineBusySeconds, sampleProcesses } from './cluster.mjs';
+import { cpuDelta, machineBusySeconds, machineStealSeconds, sampleProcesses, waitDelta } from './cluster.mjs';
 import { parsePrometheus } from './stats.mjs';
 
 /** Collections of the todo path, old and new names: commands on them are a write's or read's own. */
@@ -176,19 +176,24 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
   const sample = () => sampleProcesses(cluster, pids);
   const cpu0 = sample();
   const machine0 = machineBusySeconds();
+  const steal0 = machineStealSeconds();
   const t0 = performance.now();
   return async function close() {
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = sample();
     const machineSeconds = machineBusySeconds() - machine0;
+    const stealSeconds = machineStealSeconds() - steal0;
     const [back1, redis1] = await read();
     const cpuSeconds = cpuDelta(cpu0, cpu1);
     const ours = sum(cpuSeconds);
     return {
       seconds,
       cpuSeconds,
+      // Main threads' time runnable but waiting for a CPU, and times scheduled, by process.
+      waits: waitDelta(cpu0, cpu1),
       loadNames: Object.keys(pids),
       machineSeconds,
+      stealSeconds,
       otherLoadPercent: (100 * Math.max(0, machineSeconds - ours)) / seconds,
       store: diffCounts(back0.store, back1.store),
       // Requests the backends answered in the window (the harness's own /metrics reads are not among them).
@@ -220,6 +225,37 @@ export function cpuGroups(window) {
   }
   g.server = g.backends + g.store + g.caddy + g.redis + g.postgres + g.peer;
   return g;
+}
+
+/**
+ * How long the main threads of each group waited for a CPU while runnable in a window: as a share
+ * of the window (100% = one thread always waiting) and per time scheduled (the mean wait before a
+ * woken process runs). Groups as in cpuGroups; null without the waits.
+ */
+export function waitGroups(window) {
+  if (!window.waits) return null;
+  const groups = {};
+  const load = new Set(window.loadNames ?? []);
+  for (const [name, w] of Object.entries(window.waits)) {
+    const group = name.startsWith('backend-')
+      ? 'backends'
+      : name === 'mongo' || name === 'mongo-store' || name.startsWith('store-')
+        ? 'store'
+        : name === 'caddy'
+          ? 'caddy'
+          : name === 'redis'
+            ? 'redis'
+            : load.has(name)
+              ? 'load'
+              : null;
+    if (!group) continue;
+    const g = (groups[group] ??= { waitSeconds: 0, slices: 0 });
+    g.waitSeconds += w.waitSeconds;
+    g.slices += w.slices;
+  }
+  return Object.fromEntries(
+    Object.entries(groups).map(([group, g]) => [group, { percent: (100 * g.waitSeconds) / window.seconds, meanUs: g.slices ? (1e6 * g.waitSeconds) / g.slices : 0 }]),
+  );
 }
 
 /**

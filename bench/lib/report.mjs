@@ -7,7 +7,7 @@ const KB = 1024;
 
 /** The targets of issue 15 (2 cores, FerretDB as the store), in one place for verdicts and tables. */
 const pausesHeading =
-  "\nCobalt's write window beside what pauses it: the whole machine's CPU, how far the writer fell behind its schedule, the receivers' own event-loop delay (both on the machine's cores too), and the backends' garbage-collection pauses (count a second, mean; share of their time paused):\n";
+  "\nCobalt's write window beside what pauses it: the whole machine's CPU, how far the writer fell behind its schedule, the receivers' own event-loop delay (both on the machine's cores too), the backends' garbage-collection pauses (count a second, mean; share of their time paused), how long the main threads of each group waited for a CPU while runnable (the run queue, from /proc/<pid>/schedstat: per cent of the window summed over the group's processes, and the mean wait each time one was scheduled), and the hypervisor's steal:\n";
 const PAUSE_COLUMNS = [
   'scenario',
   'server',
@@ -17,6 +17,8 @@ const PAUSE_COLUMNS = [
   'backends minor GC /s, mean ms',
   'major GC /s, mean ms',
   'backends paused %',
+  'waiting for a CPU: backends / store / load generators, % (mean per wake-up µs)',
+  'steal %',
 ];
 /** The cells of one write window for the pauses table. */
 function pauseCells(f) {
@@ -29,6 +31,8 @@ function pauseCells(f) {
     kind('minor'),
     kind('major'),
     gc ? fmt(gc.pausedPercent, 1) : '-',
+    f.cpuWait ? ['backends', 'store', 'load'].map((g) => (f.cpuWait[g] ? `${fmt(f.cpuWait[g].percent, 0)} (${fmt(f.cpuWait[g].meanUs, 0)})` : '-')).join(' / ') : '-',
+    fmt(f.stealPercent, 1),
   ];
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { caddyCookieFor, waitQuiet } from '../lib/cluster.mjs';
-import { openWindow, perOperation, slowWrites } from '../lib/counters.mjs';
+import { openWindow, perOperation, slowWrites, waitGroups } from '../lib/counters.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startWorker, startWorkers, stopWorkers } from '../lib/workers.mjs';
 
@@ -251,6 +251,10 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
     receiverLoopDelayMs: { p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)), max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)) },
     // The backends' garbage-collection pauses in the write window (count, mean, share of their time).
     backendGc: window.gc ?? null,
+    // How long each group's main threads waited for a CPU while runnable (share of the window,
+    // mean per time scheduled), and the hypervisor's steal: the machine's own queueing.
+    cpuWait: waitGroups(window),
+    stealPercent: window.stealSeconds === undefined ? null : (100 * window.stealSeconds) / window.seconds,
     // Of the REST and GraphQL writes, the share slower than 10, 25 and 50 ms as the backends timed
     // them and as the writer did: is a slow write slow inside the backend or outside it?
     slowWrites: {
@@ -273,10 +277,12 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   const l = result.latencyMs;
   const cmds = perWrite.storeCommands ? `, ${perWrite.storeCommands.todoPath?.toFixed(2)} store commands/write` : '';
   const gc = result.backendGc ? `; backends' GC: ${describeGc(result.backendGc)}` : '';
+  const w = result.cpuWait?.backends;
+  const waits = w ? `; backends' loops waited for a CPU ${w.percent.toFixed(1)}% of the window, ${w.meanUs.toFixed(0)} µs per wake-up` : '';
   const slow = result.slowWrites.rest?.[1];
   const slowRest = slow ? `; REST writes over 25 ms: ${slow.backendPercent?.toFixed(1)}% as the backends timed them, ${slow.writerPercent.toFixed(1)}% as the writer did` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${slowRest}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${waits}${slowRest}`,
   );
   return result;
 }
