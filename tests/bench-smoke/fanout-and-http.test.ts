@@ -73,6 +73,8 @@ describe('bench smoke', () => {
     // The backends' GC pauses in the window, read from their metrics (null only if a read failed).
     expect(result.backendGc).not.toBeNull();
     expect(result.backendGc.pausedPercent).toBeGreaterThanOrEqual(0);
+    // The backends' event loops were scheduled to do the writes: their run-queue wait was read.
+    expect(result.cpuWait?.backends?.meanUs).toBeGreaterThan(0);
     // The window's cost was counted on the servers: MongoDB commands from the backends' metric, Redis
     // commands from the Redis server, CPU of the backends; per acknowledged write.
     expect(result.perWrite.ops).toBe(result.writes.acked);
