@@ -182,6 +182,8 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     );
 
     // Restart one server; time until every socket is connected again.
+    await Promise.all(receivers.map((w) => w.call('reconnectFailures').catch(() => null)));
+    const restartAt = Date.now();
     const watcher = watchCounts(receivers);
     await Promise.all(receivers.map((w) => w.call('watch', { intervalMs: 50 })));
     let dropped = false;
@@ -227,6 +229,14 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
     const dropsByOrigin = {};
     for (const d of await Promise.all(receivers.map((w) => w.call('drops')))) for (const [k, v] of Object.entries(d)) dropsByOrigin[k] = (dropsByOrigin[k] ?? 0) + v;
     const reconnected = finalCounts.reduce((a, c) => a + c.connected, 0);
+    // Reconnect attempts that failed meanwhile, by reason, and when the last of each was (s after the restart began).
+    /** @type {Record<string, { count: number, lastAtS: number }>} */
+    const failedAttempts = {};
+    for (const f of await Promise.all(receivers.map((w) => w.call('reconnectFailures').catch(() => ({})))))
+      for (const [reason, { count, lastAtMs }] of Object.entries(f ?? {})) {
+        const seen = failedAttempts[reason] ?? { count: 0, lastAtS: 0 };
+        failedAttempts[reason] = { count: seen.count + count, lastAtS: Math.max(seen.lastAtS, Number(((lastAtMs - restartAt) / 1000).toFixed(1))) };
+      }
     const byInstanceAfter = {};
     for (const c of finalCounts) for (const [k, v] of Object.entries(c.byInstance)) byInstanceAfter[k] = (byInstanceAfter[k] ?? 0) + v;
     result.restart = {
@@ -239,9 +249,10 @@ export async function runIdle({ name, transport, servers, accounts, sockets, wor
       cpuPercentWhileBack: cpuWhileBack,
       byInstanceAfter,
       dropsByOrigin,
+      failedAttempts,
     };
     log(
-      `  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}; connected at each second: ${bySecond.join(', ')}; CPU meanwhile, % of one core: machine ${cpuWhileBack.machine}, load generators ${cpuWhileBack.load}, servers (${servers.restartTarget} not counted) ${cpuWhileBack.server}`,
+      `  ${n - minConnected} sockets down at once (drops by first instance: ${JSON.stringify(dropsByOrigin)}); ${reconnected}/${n} connected again${allBackMs !== null ? ` after ${(allBackMs / 1000).toFixed(1)} s` : ' (not all within the time limit)'}; connected at each second: ${bySecond.join(', ')}; CPU meanwhile, % of one core: machine ${cpuWhileBack.machine}, load generators ${cpuWhileBack.load}, servers (${servers.restartTarget} not counted) ${cpuWhileBack.server}; reconnects that failed: ${JSON.stringify(failedAttempts)}`,
     );
     return result;
   } finally {

@@ -69,9 +69,20 @@ async function handshake(client, session, { reconnection, timeoutMs }) {
   }
 }
 
+/**
+ * Connection attempts that failed after a device had been connected (its reconnects), by reason
+ * (the server's refusal code, or the transport's message), and when each reason was last seen.
+ */
+const reconnectFailures = new Map();
+
 /** Counts every live `todo:created`, repeats included (the bench reports duplicates), and the connection's drops. */
 function track(conn) {
   const { client } = conn;
+  client.connection.events.on('failed', ({ code, message }) => {
+    const reason = String(code ?? message).slice(0, 80);
+    const seen = reconnectFailures.get(reason) ?? { count: 0, lastAtMs: 0 };
+    reconnectFailures.set(reason, { count: seen.count + 1, lastAtMs: Date.now() });
+  });
   client.on('live-event', ({ event }) => {
     if (event.type === 'todo:created') log.record(conn, event.todo.title);
   });
@@ -192,6 +203,13 @@ serve({
     for (let i = 0; i < waiting.size; i++) count('NO_ANSWER');
     for (const f of off) f();
     return { acked, errors, ackMs, worstLagMs, sent };
+  },
+
+  /** The reconnects that failed since the last call, by reason (see reconnectFailures); clears them. */
+  reconnectFailures() {
+    const out = Object.fromEntries(reconnectFailures);
+    reconnectFailures.clear();
+    return out;
   },
 
   ...common,
