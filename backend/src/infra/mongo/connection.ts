@@ -1,5 +1,8 @@
 import mongoose from 'mongoose';
 
+/** A write refused because a unique key (an `_id`, a unique index) is taken: MongoDB's E11000. */
+export const isDuplicateKey = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 11000;
+
 /**
  * One Mongoose connection per process. Short server-selection timeouts make a MongoDB
  * outage a fast 503 instead of a hanging request; the driver reconnects by itself.

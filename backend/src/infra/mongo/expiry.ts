@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { errorFields, logger } from '../../lib/logger.js';
+import { isDuplicateKey } from './connection.js';
 
 const HOUR_MS = 3_600_000;
 /** The hour bucket of a date: documents that expire carry it, so a purge can match it by equality. */
@@ -51,6 +52,20 @@ export async function expireDocuments(connection: Connection, collection: string
   };
   const progress = connection.collection<{ _id: string; purgedBefore: number }>('expiry');
   const progressId = `${collection}:${options.hourField}`;
+  /**
+   * Records how far the purges got. Instances that start together on a new database each find no
+   * record and each upsert one: one inserts it, and the others' inserts fail on its `_id` (MongoDB
+   * does not serialise concurrent upserts). Sent again, theirs update it.
+   */
+  const record = async (hour: number) => {
+    const update = () => progress.updateOne({ _id: progressId }, { $max: { purgedBefore: hour } }, { upsert: true });
+    try {
+      await update();
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      await update();
+    }
+  };
   const warn = (what: string) => (error: unknown) => {
     logger.warn(`expiry: ${what} failed`, { collection, ...errorFields(error) });
   };
@@ -64,7 +79,7 @@ export async function expireDocuments(connection: Connection, collection: string
       hour = until;
     }
     for (; hour < until; hour++) await remove({ ...extra, [options.hourField]: hour });
-    if (hour !== state?.purgedBefore) await progress.updateOne({ _id: progressId }, { $max: { purgedBefore: hour } }, { upsert: true });
+    if (hour !== state?.purgedBefore) await record(hour);
   };
   let running = purgeExpiredHours().catch(warn('purge'));
   const timer = setInterval(() => {

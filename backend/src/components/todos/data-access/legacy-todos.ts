@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { hourOf } from '../../../infra/mongo/expiry.js';
+import { isDuplicateKey } from '../../../infra/mongo/connection.js';
 import { logger } from '../../../lib/logger.js';
 import { DURABLE, pageBucketOf, syncBucketOf, type TodoDocument } from './todo-model.js';
 
@@ -28,7 +29,7 @@ export async function migrateLegacyTodos(connection: Connection, options: { migr
         break;
       }
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
     }
     if (Date.now() > deadline) throw new Error(`migration ${id} did not finish`);
     await new Promise((resolve) => setTimeout(resolve, 250));

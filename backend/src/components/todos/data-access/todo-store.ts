@@ -1,5 +1,6 @@
 import type { Todo } from '@cobalt/contract';
 import { Types, type Connection } from 'mongoose';
+import { isDuplicateKey } from '../../../infra/mongo/connection.js';
 import { groupCommit, insertGroups, type GroupOutcome } from '../../../infra/mongo/group-commit.js';
 import type { LockDocuments } from '../../../infra/redis/user-lock.js';
 import { DURABLE, ENTRY_KEY_INDEX, hourOf, pageBucketOf, syncBucketOf, type LogEntry, type TodoDocument, type TodoModels, type TombstoneMarker } from './todo-model.js';
@@ -19,7 +20,6 @@ export interface Head {
   pos: number;
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code === 11000;
 const isMarker = (doc: TodoDocument | TombstoneMarker): doc is TombstoneMarker => (doc as TombstoneMarker).marker === true;
 const objectId = (id: string) => new Types.ObjectId(id);
 const byPos = (a: TodoDocument, b: TodoDocument) => a.pos - b.pos;
