@@ -51,7 +51,15 @@ export class DeliveryLog {
       stale: this.stale,
       latencies: this.latencies,
       sentAt: this.sentAt,
-      conns: conns.map((c) => ({ user: c.user, device: c.device, instance: c.instance, connected: c.connected, drops: c.drops, receipts: [...c.receipts] })),
+      conns: conns.map((c) => ({
+        user: c.user,
+        device: c.device,
+        instance: c.instance,
+        connected: c.connected,
+        drops: c.drops,
+        dropReasons: c.dropReasons ?? [],
+        receipts: [...c.receipts],
+      })),
     };
   }
 }

@@ -146,11 +146,14 @@ export function accountDeliveries(writes, reports) {
   let misdelivered = 0;
   let unconfirmed = 0;
   let drops = 0;
+  /** @type {Record<string, number>} */
+  const dropReasons = {};
   let received = 0;
   for (const rep of reports) {
     for (const c of rep.conns) {
       devicesOf.set(c.user, (devicesOf.get(c.user) ?? 0) + 1);
       drops += c.drops;
+      for (const d of c.dropReasons ?? []) dropReasons[`${d.reason} (${d.instance})`] = (dropReasons[`${d.reason} (${d.instance})`] ?? 0) + 1;
       for (const [key, count] of c.receipts) {
         received += count;
         const user = writeUser.get(key);
@@ -170,7 +173,7 @@ export function accountDeliveries(writes, reports) {
     expected += want;
     lost += Math.max(0, want - (receivedBy.get(key) ?? 0));
   }
-  return { writes: writeUser.size, expected, received, lost, duplicated, misdelivered, unconfirmed, drops };
+  return { writes: writeUser.size, expected, received, lost, duplicated, misdelivered, unconfirmed, drops, dropReasons };
 }
 
 /**
@@ -282,7 +285,7 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   const slow = result.slowWrites.rest?.[1];
   const slowRest = slow ? `; REST writes over 25 ms: ${slow.backendPercent?.toFixed(1)}% as the backends timed them, ${slow.writerPercent.toFixed(1)}% as the writer did` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${waits}${slowRest}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}${deliveries.drops ? `; sockets dropped ${deliveries.drops}: ${JSON.stringify(deliveries.dropReasons)}` : ''}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${waits}${slowRest}`,
   );
   return result;
 }

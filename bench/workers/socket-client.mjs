@@ -90,8 +90,12 @@ function track(conn) {
     conn.instance = instanceId;
     conn.connected = true;
   });
-  client.connection.events.on('lost', () => {
-    if (conn.connected) conn.drops++;
+  client.connection.events.on('lost', ({ reason }) => {
+    if (conn.connected) {
+      conn.drops++;
+      // Why, where it was connected, and when (epoch ms): a drop in a run is a finding to explain.
+      (conn.dropReasons ??= []).push({ reason, instance: conn.instance, atMs: Date.now() });
+    }
     conn.connected = false;
   });
 }
