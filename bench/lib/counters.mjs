@@ -213,18 +213,20 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
 export function cpuGroups(window) {
   const g = { backends: 0, store: 0, caddy: 0, redis: 0, postgres: 0, peer: 0, monitoring: 0, load: 0, server: 0 };
   const load = new Set(window.loadNames ?? []);
-  for (const [name, s] of Object.entries(window.cpuSeconds)) {
-    if (name === 'nats-server') g.peer += s;
-    else if (name.startsWith('backend-')) g.backends += s;
-    else if (name === 'mongo' || name === 'mongo-store' || name.startsWith('store-')) g.store += s;
-    else if (name === 'caddy' || name === 'caddy-one') g.caddy += s;
-    else if (name === 'redis') g.redis += s;
-    else if (name === 'postgres') g.postgres += s;
-    else if (load.has(name)) g.load += s;
-    else g.monitoring += s;
-  }
+  for (const [name, s] of Object.entries(window.cpuSeconds)) g[groupOf(name, load)] += s;
   g.server = g.backends + g.store + g.caddy + g.redis + g.postgres + g.peer;
   return g;
+}
+
+/** The role of a process of a window, by its name (see cpuGroups). @param {string} name @param {Set<string>} load */
+function groupOf(name, load) {
+  if (name === 'nats-server') return 'peer';
+  if (name.startsWith('backend-')) return 'backends';
+  if (name === 'mongo' || name === 'mongo-store' || name.startsWith('store-')) return 'store';
+  if (name === 'caddy' || name === 'caddy-one') return 'caddy';
+  if (name === 'redis') return 'redis';
+  if (name === 'postgres') return 'postgres';
+  return load.has(name) ? 'load' : 'monitoring';
 }
 
 /**
@@ -237,19 +239,7 @@ export function waitGroups(window) {
   const groups = {};
   const load = new Set(window.loadNames ?? []);
   for (const [name, w] of Object.entries(window.waits)) {
-    const group = name.startsWith('backend-')
-      ? 'backends'
-      : name === 'mongo' || name === 'mongo-store' || name.startsWith('store-')
-        ? 'store'
-        : name === 'caddy'
-          ? 'caddy'
-          : name === 'redis'
-            ? 'redis'
-            : load.has(name)
-              ? 'load'
-              : null;
-    if (!group) continue;
-    const g = (groups[group] ??= { waitSeconds: 0, slices: 0 });
+    const g = (groups[groupOf(name, load)] ??= { waitSeconds: 0, slices: 0 });
     g.waitSeconds += w.waitSeconds;
     g.slices += w.slices;
   }
