@@ -1,3 +1,5 @@
+import { isDuplicateKey } from './connection.js';
+
 /**
  * Group commit: items submitted one at a time are written `flush(items)` at a time. While fewer
  * than `maxInFlight` flushes run, an item goes out at once, alone; items that arrive while all
@@ -77,7 +79,7 @@ export async function insertGroups<T>(collection: InsertMany<T>, groups: T[][], 
       let g = 0;
       while (offset + rest[g]!.length <= first.index) offset += rest[g++]!.length;
       outcomes.push(...rest.slice(0, g).map((): GroupOutcome => ({ inserted: true })));
-      const duplicate = first.code === 11000;
+      const duplicate = isDuplicateKey(first);
       outcomes.push({
         inserted: false,
         at: first.index - offset,
