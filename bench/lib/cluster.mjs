@@ -195,18 +195,19 @@ export function waitDelta(before, after) {
   return out;
 }
 
-/** CPU seconds the hypervisor took from this machine's virtual CPUs so far (steal), from /proc/stat. */
-export function machineStealSeconds() {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  return Number(fields[8] ?? 0) / ticksPerSecond();
+/**
+ * CPU seconds of the whole machine so far (all cores), from one read of /proc/stat: `busy`
+ * (everything but idle and I/O wait, steal included) and `steal` (what the hypervisor took from
+ * this machine's virtual CPUs).
+ */
+export function machineCpuSeconds() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return { busy: (user + nice + system + irq + softirq + steal) / ticksPerSecond(), steal: steal / ticksPerSecond() };
 }
 
 /** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
-export function machineBusySeconds() {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
-}
+export const machineBusySeconds = () => machineCpuSeconds().busy;
 
 /**
  * Measures a window: how busy the machine was, how much of that was the cluster and the given

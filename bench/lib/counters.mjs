@@ -3,7 +3,7 @@
 // driver's command monitoring) and Redis commands the Redis server ran (`INFO commandstats`).
 // Each is read just before and just after the window; per operation = delta / operations done.
 import net from 'node:net';
-import { cpuDelta, machineBusySeconds, machineStealSeconds, sampleProcesses, waitDelta } from './cluster.mjs';
+import { cpuDelta, machineCpuSeconds, sampleProcesses, waitDelta } from './cluster.mjs';
 import { parsePrometheus } from './stats.mjs';
 
 /** Collections of the todo path, old and new names: commands on them are a write's or read's own. */
@@ -175,14 +175,14 @@ export async function openWindow(cluster, { pids = {}, countStore = true, countR
   const [back0, redis0] = await read();
   const sample = () => sampleProcesses(cluster, pids);
   const cpu0 = sample();
-  const machine0 = machineBusySeconds();
-  const steal0 = machineStealSeconds();
+  const machine0 = machineCpuSeconds();
   const t0 = performance.now();
   return async function close() {
     const seconds = (performance.now() - t0) / 1000;
     const cpu1 = sample();
-    const machineSeconds = machineBusySeconds() - machine0;
-    const stealSeconds = machineStealSeconds() - steal0;
+    const machine1 = machineCpuSeconds();
+    const machineSeconds = machine1.busy - machine0.busy;
+    const stealSeconds = machine1.steal - machine0.steal;
     const [back1, redis1] = await read();
     const cpuSeconds = cpuDelta(cpu0, cpu1);
     const ours = sum(cpuSeconds);

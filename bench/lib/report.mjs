@@ -5,7 +5,7 @@ import { fmt, fmtInt, markdownTable } from './stats.mjs';
 
 const KB = 1024;
 
-/** The targets of issue 15 (2 cores, FerretDB as the store), in one place for verdicts and tables. */
+/** The pauses table beside each write window (fan-out windows and ladder steps): its heading and columns. */
 const pausesHeading =
   "\nCobalt's write window beside what pauses it: the whole machine's CPU, how far the writer fell behind its schedule, the receivers' own event-loop delay (both on the machine's cores too), the backends' garbage-collection pauses (count a second, mean; share of their time paused), how long the main threads of each group waited for a CPU while runnable (the run queue, from /proc/<pid>/schedstat: per cent of the window summed over the group's processes, and the mean wait each time one was scheduled), and the hypervisor's steal:\n";
 const PAUSE_COLUMNS = [
@@ -36,6 +36,7 @@ function pauseCells(f) {
   ];
 }
 
+/** The targets of issue 15 (2 cores, FerretDB as the store), in one place for verdicts and tables. */
 export const TARGETS = Object.freeze({
   fanoutP99Ms: 50,
   ladderP99Ms: 100,

@@ -153,7 +153,10 @@ export function accountDeliveries(writes, reports) {
     for (const c of rep.conns) {
       devicesOf.set(c.user, (devicesOf.get(c.user) ?? 0) + 1);
       drops += c.drops;
-      for (const d of c.dropReasons ?? []) dropReasons[`${d.reason} (${d.instance})`] = (dropReasons[`${d.reason} (${d.instance})`] ?? 0) + 1;
+      for (const { reason, instance } of c.dropReasons ?? []) {
+        const key = `${reason} (${instance})`;
+        dropReasons[key] = (dropReasons[key] ?? 0) + 1;
+      }
       for (const [key, count] of c.receipts) {
         received += count;
         const user = writeUser.get(key);
