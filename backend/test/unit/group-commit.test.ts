@@ -42,6 +42,19 @@ describe('group commit', () => {
     expect(c.batches).toEqual([[1], [2, -3, 4], [5]]);
   });
 
+  it('when items have sizes, then a batch takes the waiting items while they fit in maxBatch, and one larger than it alone', async () => {
+    const c = controlledFlush();
+    const submit = groupCommit(c.flush, { maxInFlight: 1, maxBatch: 4, sizeOf: (n: number) => n });
+    const results = [1, 2, 2, 1, 5, 1].map((n) => submit(n));
+    c.finishNext();
+    for (let i = 0; i < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      c.finishNext();
+    }
+    expect(await Promise.all(results)).toEqual([10, 20, 20, 10, 50, 10]);
+    expect(c.batches).toEqual([[1], [2, 2], [1], [5], [1]]);
+  });
+
   it('when a flush fails as a whole, then every write of that batch fails and the next batch still goes', async () => {
     let calls = 0;
     const submit = groupCommit<number, number>(

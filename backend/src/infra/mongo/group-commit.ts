@@ -3,19 +3,32 @@ import { isDuplicateKey } from './connection.js';
 /**
  * Group commit: items submitted one at a time are written `flush(items)` at a time. While fewer
  * than `maxInFlight` flushes run, an item goes out at once, alone; items that arrive while all
- * slots are busy wait and go together in the next flush. A lone write therefore waits for
- * nothing, and under load each store round trip carries many writes.
+ * slots are busy wait and go together in the next flush, as many as fit in `maxBatch` (counted by
+ * `sizeOf`, one per item unless given). A lone write therefore waits for nothing, and under load
+ * each store round trip carries many writes.
  *
  * Hand-written because batching libraries (DataLoader and the like) batch by event-loop tick,
  * which catches none of the writes here: each comes from its own request, in its own tick.
  */
-export function groupCommit<T, R>(flush: (items: T[]) => Promise<(R | Error)[]>, options: { maxInFlight: number; maxBatch: number }): (item: T) => Promise<R> {
+export function groupCommit<T, R>(
+  flush: (items: T[]) => Promise<(R | Error)[]>,
+  options: { maxInFlight: number; maxBatch: number; sizeOf?: (item: T) => number },
+): (item: T) => Promise<R> {
+  const sizeOf = options.sizeOf ?? (() => 1);
   let queue: { item: T; resolve: (value: R) => void; reject: (error: unknown) => void }[] = [];
   let inFlight = 0;
 
+  /** How many of the queued items the next flush takes: at least one, then while they fit. */
+  function nextBatchLength(): number {
+    let size = sizeOf(queue[0]!.item);
+    let n = 1;
+    while (n < queue.length && size + sizeOf(queue[n]!.item) <= options.maxBatch) size += sizeOf(queue[n++]!.item);
+    return n;
+  }
+
   function pump(): void {
     while (inFlight < options.maxInFlight && queue.length > 0) {
-      const batch = queue.slice(0, options.maxBatch);
+      const batch = queue.slice(0, nextBatchLength());
       queue = queue.slice(batch.length);
       inFlight++;
       flush(batch.map((b) => b.item))
