@@ -28,8 +28,11 @@ export class DeliveryLog {
     this.stale = 0;
   }
 
-  /** `conn.receipts` is a Map owned by the connection record. */
-  record(conn, title) {
+  /**
+   * `conn.receipts` is a Map owned by the connection record. `fresh`: whether the client took the
+   * event as new (the SDK drops a seq it has already; a transport without that says nothing).
+   */
+  record(conn, title, fresh = true) {
     const at = nowUs();
     const parsed = parseTitle(title);
     if (!parsed || parsed.run !== this.run) {
@@ -39,6 +42,8 @@ export class DeliveryLog {
     const key = `${parsed.user}|${parsed.nonce}`;
     const seen = conn.receipts.get(key) ?? 0;
     conn.receipts.set(key, seen + 1);
+    // A repeat the app was given as new: what "exactly once as the client sees it" rules out.
+    if (seen > 0 && fresh) (conn.freshRepeats ??= new Map()).set(key, (conn.freshRepeats.get(key) ?? 0) + 1);
     if (seen === 0) {
       (this.latencies[parsed.channel] ??= []).push((at - parsed.tUs) / 1000);
       (this.sentAt[parsed.channel] ??= []).push(parsed.tUs);
@@ -59,6 +64,7 @@ export class DeliveryLog {
         drops: c.drops,
         dropReasons: c.dropReasons ?? [],
         receipts: [...c.receipts],
+        freshRepeats: [...(c.freshRepeats ?? [])],
       })),
     };
   }

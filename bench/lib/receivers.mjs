@@ -1,6 +1,6 @@
 // The commands every receiving worker answers alike, whatever its transport: a connection
 // record is { user, device, instance, connected, drops, receipts }, and `close(conn)` ends one.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { emit } from './serve.mjs';
 
 export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
@@ -8,6 +8,11 @@ export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
   // This process's own event-loop delay over a run: a receipt is timed when the loop gets to it,
   // so a busy or collecting receiver adds its delay to the latencies it records.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  // The wall clock against the monotonic one: a step of the machine's clock (set by hand, or by the
+  // host when a VM is restored from a snapshot) moves it. Socket.IO's client checks its ping deadline
+  // against the wall clock on each emit, so a step forward closes sockets that are alive.
+  const wallAhead = () => Date.now() - performance.now();
+  let wallAheadAtBegin = wallAhead();
 
   function counts() {
     const byInstance = {};
@@ -30,6 +35,7 @@ export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
       loopDelay.disable();
       loopDelay.reset();
       loopDelay.enable();
+      wallAheadAtBegin = wallAhead();
       return counts();
     },
 
@@ -50,7 +56,11 @@ export function receiverCommands({ conns, log, close, snapshot = (c) => c }) {
     report() {
       loopDelay.disable();
       const ms = (ns) => Number((ns / 1e6).toFixed(1));
-      return { ...log.report(conns.map(snapshot)), loopDelayMs: { p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) } };
+      return {
+        ...log.report(conns.map(snapshot)),
+        loopDelayMs: { p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
+        wallClockStepMs: Math.round(wallAhead() - wallAheadAtBegin),
+      };
     },
 
     /** Sends `counts` events every `intervalMs` until unwatch. */

@@ -426,7 +426,10 @@ export function renderTables(raw) {
             fmt(f.latencyMs.p99),
             fmt(f.latencyMs.max),
             f.deliveries.lost,
-            f.deliveries.duplicated,
+            // Repeats, and how many of them the SDK took as new (it drops a seq it has); the peer's client says nothing.
+            f.deliveries.duplicated && f.deliveries.duplicatedAsNew !== undefined && !f.peer
+              ? `${f.deliveries.duplicated} (${f.deliveries.duplicatedAsNew} as new)`
+              : f.deliveries.duplicated,
             f.writes.errorCount + f.deliveries.misdelivered,
             `${fmt(f.otherLoadPercent, 0)}%`,
             judged || !f.writes.acked ? verdictText(v.met, v.failures) : '-',

@@ -143,6 +143,8 @@ export function accountDeliveries(writes, reports) {
   const devicesOf = new Map();
   const receivedBy = new Map();
   let duplicated = 0;
+  /** Of the duplicated, the repeats the client took as new (the SDK drops a seq it has). */
+  let duplicatedAsNew = 0;
   let misdelivered = 0;
   let unconfirmed = 0;
   let drops = 0;
@@ -167,6 +169,7 @@ export function accountDeliveries(writes, reports) {
           duplicated += count - 1;
         }
       }
+      for (const [key, count] of c.freshRepeats ?? []) if (writeUser.get(key) === c.user) duplicatedAsNew += count;
     }
   }
   let expected = 0;
@@ -176,7 +179,7 @@ export function accountDeliveries(writes, reports) {
     expected += want;
     lost += Math.max(0, want - (receivedBy.get(key) ?? 0));
   }
-  return { writes: writeUser.size, expected, received, lost, duplicated, misdelivered, unconfirmed, drops, dropReasons };
+  return { writes: writeUser.size, expected, received, lost, duplicated, duplicatedAsNew, misdelivered, unconfirmed, drops, dropReasons };
 }
 
 /**
@@ -255,6 +258,8 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
     generatorLagMs: Math.max(0, ...writes.map((w) => w.worstLagMs)),
     // The receiving processes' own event-loop delay in the run (worst of them): what they may add to a latency.
     receiverLoopDelayMs: { p99: Math.max(0, ...reports.map((r) => r.loopDelayMs?.p99 ?? 0)), max: Math.max(0, ...reports.map((r) => r.loopDelayMs?.max ?? 0)) },
+    // How far the receivers' wall clock moved against their monotonic clock in the run (largest of them): not 0 means it was stepped.
+    wallClockStepMs: reports.reduce((a, r) => (Math.abs(r.wallClockStepMs ?? 0) > Math.abs(a) ? r.wallClockStepMs : a), 0),
     // The backends' garbage-collection pauses in the write window (count, mean, share of their time).
     backendGc: window.gc ?? null,
     // How long each group's main threads waited for a CPU while runnable (share of the window,
@@ -288,7 +293,7 @@ export async function writePhase({ name, transport, receivers, usersByWorker, ac
   const slow = result.slowWrites.rest?.[1];
   const slowRest = slow ? `; REST writes over 25 ms: ${slow.backendPercent?.toFixed(1)}% as the backends timed them, ${slow.writerPercent.toFixed(1)}% as the writer did` : '';
   log(
-    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}, errors ${result.writes.errorCount}${deliveries.drops ? `; sockets dropped ${deliveries.drops}: ${JSON.stringify(deliveries.dropReasons)}` : ''}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${waits}${slowRest}`,
+    `  ${deliveries.received} deliveries: p50 ${l.p50?.toFixed(1)} ms, p99 ${l.p99?.toFixed(1)} ms, max ${l.max?.toFixed(1)} ms; lost ${deliveries.lost}, duplicated ${deliveries.duplicated}${deliveries.duplicated ? ` (${deliveries.duplicatedAsNew} of them taken as new by the SDK)` : ''}, errors ${result.writes.errorCount}${deliveries.drops ? `; sockets dropped ${deliveries.drops}: ${JSON.stringify(deliveries.dropReasons)}` : ''}${Math.abs(result.wallClockStepMs) >= 1000 ? `; the wall clock was stepped by ${(result.wallClockStepMs / 1000).toFixed(1)} s in the run` : ''}; receivers' event-loop delay p99 ${result.receiverLoopDelayMs.p99} ms, max ${result.receiverLoopDelayMs.max} ms; server CPU ${perWrite.cpuMs.server?.toFixed(2)} ms/write${cmds}${gc}${waits}${slowRest}`,
   );
   return result;
 }

@@ -75,7 +75,7 @@ async function handshake(client, session, { reconnection, timeoutMs }) {
  */
 const reconnectFailures = new Map();
 
-/** Counts every live `todo:created`, repeats included (the bench reports duplicates), and the connection's drops. */
+/** Counts every live `todo:created`, repeats included (the bench reports them, and those the SDK took as new), and the connection's drops. */
 function track(conn) {
   const { client } = conn;
   client.connection.events.on('failed', ({ code, message }) => {
@@ -83,8 +83,8 @@ function track(conn) {
     const seen = reconnectFailures.get(reason) ?? { count: 0, lastAtMs: 0 };
     reconnectFailures.set(reason, { count: seen.count + 1, lastAtMs: Date.now() });
   });
-  client.on('live-event', ({ event }) => {
-    if (event.type === 'todo:created') log.record(conn, event.todo.title);
+  client.on('live-event', ({ event, fresh }) => {
+    if (event.type === 'todo:created') log.record(conn, event.todo.title, fresh);
   });
   client.connection.events.on('ready', ({ instanceId }) => {
     conn.instance = instanceId;
