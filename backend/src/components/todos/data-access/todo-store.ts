@@ -64,6 +64,15 @@ export function todoOf(entry: LogEntry): TodoDocument {
 export type Appended = 'stored' | 'taken' | 'todo-exists';
 
 /**
+ * The most documents one insert command carries. FerretDB carries out an ordered insert in batches
+ * of 100 documents (its `--test-batch-size`), and a document refused in one batch does not stop the
+ * batches after it: they go in, and the answer counts them as inserted. An insert of more than one
+ * batch could leave writes after a refused one stored while it reports where it stopped, so none is
+ * sent (measured against FerretDB v1.24: test/integration/todo-store.test.ts).
+ */
+const MAX_DOCS_PER_INSERT = 100;
+
+/**
  * The one place that talks to MongoDB about todos: the `todos` collection holds each todo with its
  * latest change, the change log's entries (one per change) and the markers of expired tombstones.
  * Hot paths use the driver's collection directly: inputs are validated by the domain's schemas
@@ -71,23 +80,14 @@ export type Appended = 'stored' | 'taken' | 'todo-exists';
  * lookup or an equality match on a bucket (see todo-model.ts), so none grows with the user's data,
  * except those that return all of it (a reset, a head recovery).
  */
-/**
- * The most documents one insert command carries. FerretDB carries out an ordered insert in batches
- * of 100 documents (its `--test-batch-size`), and a document refused in one batch does not stop the
- * batches after it: they go in, and the answer counts them as inserted. An insert of more than one
- * batch could leave writes after a refused one stored while it reports where it stopped, so none is
- * sent (measured against FerretDB v1.24: test/integration/todo-store.test.ts).
- */
-export const MAX_DOCS_PER_INSERT = 100;
-
 export function createTodoStore({ Todo }: TodoModels, connection: Connection, batching = { maxInFlight: 2, maxDocs: MAX_DOCS_PER_INSERT }) {
   const todos = connection.collection<TodoDocument>(Todo.collection.collectionName);
   const log = connection.collection<LogEntry>(Todo.collection.collectionName);
   const locks = connection.collection<{ _id: string; key: string; until: Date }>('todo_locks');
 
   // Each write appends its entry (a create, its entry and then its todo) in order; the appends of
-  // concurrent writes (of different users: one user's writes take turns) share one insert command.
-  // See infra/mongo/group-commit.ts.
+  // concurrent writes (of different users: one user's writes take turns) share insert commands of at
+  // most MAX_DOCS_PER_INSERT documents. See infra/mongo/group-commit.ts.
   const append = groupCommit<(LogEntry | TodoDocument)[], GroupOutcome>((groups) => insertGroups(todos as never, groups, DURABLE), {
     maxInFlight: batching.maxInFlight,
     maxBatch: batching.maxDocs,
