@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ROOT } from '../../../scripts/lib/root.mjs';
@@ -120,6 +120,37 @@ export class FaultScenario {
     const started = await this.cluster.start(service);
     const up = Date.now();
     return { service, from, down, restart, up, stopMs: stopped.exitedInMs, startMs: started.readyInMs, core: { from: down + CADDY_HEALTH_INTERVAL_MS + 1000, to: restart } };
+  }
+
+  /**
+   * Stops every process of the cluster and their children (SIGSTOP), keeps them stopped `seconds`,
+   * and continues them: a paused VM, or a host that stalls. The devices (this process) keep
+   * running, as clients on other machines would: their requests and acks time out and are retried.
+   */
+  async freeze(seconds: number): Promise<{ at: number; thawedAt: number; processes: number }> {
+    const pids = descendantsOf(
+      this.cluster
+        .services()
+        .filter((s) => !s.exit)
+        .map((s) => s.pid),
+    );
+    const signal = (name: NodeJS.Signals) => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, name);
+        } catch {
+          // Gone meanwhile (a postgres worker that ended).
+        }
+      }
+    };
+    const at = Date.now();
+    signal('SIGSTOP');
+    try {
+      await sleep(seconds * 1000);
+    } finally {
+      signal('SIGCONT');
+    }
+    return { at, thawedAt: Date.now(), processes: pids.length };
   }
 
   /** True when at least one backend answered ready in every sample of the `windowMs` before `at`. */
@@ -327,6 +358,29 @@ export async function waitRoutedTo(scenario: FaultScenario, instance: string, ti
     await sleep(100);
   }
   throw new Error(`Caddy did not route to ${instance} within ${timeoutMs} ms`);
+}
+
+/** The processes `roots` and all their descendants (PostgreSQL's workers are children of its postmaster). */
+function descendantsOf(roots: number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent pid is the second field after the command, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // Ended while being read.
+    }
+  }
+  const found: number[] = [];
+  const visit = (pid: number) => {
+    found.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return found;
 }
 
 /** Current pids of the backends (a restart or crash changes one). */
