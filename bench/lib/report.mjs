@@ -427,7 +427,7 @@ export function renderTables(raw) {
             fmt(f.latencyMs.max),
             f.deliveries.lost,
             // Repeats, and how many of them the SDK took as new (it drops a seq it has); the peer's client says nothing.
-            f.deliveries.duplicated && f.deliveries.duplicatedAsNew !== undefined && !f.peer
+            f.deliveries.duplicated && f.deliveries.duplicatedAsNew !== undefined && f.peer !== 'nats'
               ? `${f.deliveries.duplicated} (${f.deliveries.duplicatedAsNew} as new)`
               : f.deliveries.duplicated,
             f.writes.errorCount + f.deliveries.misdelivered,
