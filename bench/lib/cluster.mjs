@@ -2,7 +2,7 @@
 // the bench reads from it: backend /metrics, per-process CPU and memory, Caddy's sticky cookie.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpStatus } from '../../scripts/cluster/probes.mjs';
@@ -10,6 +10,7 @@ import { caddyArgs, caddyEnvironment } from '../../scripts/cluster/services/cadd
 import { startCluster } from '../../scripts/cluster/start.mjs';
 import { stopProcess } from '../../scripts/cluster/supervisor.mjs';
 import { which } from '../../scripts/lib/executables.mjs';
+import { descendantsOf } from '../../scripts/lib/processes.mjs';
 import { ROOT } from '../../scripts/lib/root.mjs';
 import { metricSum, parsePrometheus } from './stats.mjs';
 
@@ -104,9 +105,9 @@ function readStat(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17);
-    // rest[0] is field 3. cutime/cstime: children it has reaped (Postgres's per-client processes).
-    return { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]) };
+    // Fields after the command: state(3) ... utime(14) stime(15) cutime(16) cstime(17); rest[0] is
+    // field 3. cutime/cstime: children it has reaped (Postgres's per-client processes).
+    return { ticks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]) };
   } catch {
     return null;
   }
@@ -141,29 +142,19 @@ function rssOf(pid) {
  * wait and times scheduled (live processes only).
  */
 export function processTree(pid) {
-  const children = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const s = readStat(entry);
-    if (!s) continue;
-    if (!children.has(s.ppid)) children.set(s.ppid, []);
-    children.get(s.ppid).push(Number(entry));
-  }
   let ticks = 0;
   let rss = 0;
   let waitSeconds = 0;
   let slices = 0;
-  const visit = (p) => {
+  for (const p of descendantsOf([pid])) {
     const s = readStat(p);
-    if (!s) return;
+    if (!s) continue;
     ticks += s.ticks;
     rss += rssOf(p);
     const sched = schedOf(p);
     waitSeconds += sched.waitSeconds;
     slices += sched.slices;
-    for (const c of children.get(p) ?? []) visit(c);
-  };
-  visit(pid);
+  }
   return { cpuSeconds: ticks / ticksPerSecond(), rssBytes: rss, waitSeconds, slices };
 }
 

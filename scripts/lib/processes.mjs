@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Alive and not a zombie. */
 export function isAlive(pid) {
@@ -42,4 +42,30 @@ export function parentOf(pid) {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The processes `roots` and all their descendants, roots first (PostgreSQL runs a process per
+ * client under its postmaster). One pass over /proc; a process that ends meanwhile is left out.
+ * @param {number[]} roots
+ */
+export function descendantsOf(roots) {
+  /** @type {Map<number, number[]>} */
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = parentOf(Number(entry));
+    if (!ppid) continue;
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(Number(entry));
+    else children.set(ppid, [Number(entry)]);
+  }
+  /** @type {number[]} */
+  const found = [];
+  const visit = (/** @type {number} */ pid) => {
+    found.push(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  roots.forEach(visit);
+  return found;
 }

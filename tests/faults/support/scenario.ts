@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { descendantsOf, signalProcess } from '../../../scripts/lib/processes.mjs';
 import { ROOT } from '../../../scripts/lib/root.mjs';
 import { knobs, percentile, scrapeMetrics, startFaultCluster, type FaultCluster } from './fault-cluster.js';
 import type { FailedAttempt } from './ledger.js';
@@ -134,15 +135,8 @@ export class FaultScenario {
         .filter((s) => !s.exit)
         .map((s) => s.pid),
     );
-    const signal = (name: NodeJS.Signals) => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, name);
-        } catch {
-          // Gone meanwhile (a postgres worker that ended).
-        }
-      }
-    };
+    // A process gone meanwhile (a postgres worker that ended) is skipped.
+    const signal = (name: NodeJS.Signals) => pids.forEach((pid) => signalProcess(pid, name));
     const at = Date.now();
     signal('SIGSTOP');
     try {
@@ -358,29 +352,6 @@ export async function waitRoutedTo(scenario: FaultScenario, instance: string, ti
     await sleep(100);
   }
   throw new Error(`Caddy did not route to ${instance} within ${timeoutMs} ms`);
-}
-
-/** The processes `roots` and all their descendants (PostgreSQL's workers are children of its postmaster). */
-function descendantsOf(roots: number[]): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The parent pid is the second field after the command, which is in parentheses and may hold spaces.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // Ended while being read.
-    }
-  }
-  const found: number[] = [];
-  const visit = (pid: number) => {
-    found.push(pid);
-    for (const child of children.get(pid) ?? []) visit(child);
-  };
-  roots.forEach(visit);
-  return found;
 }
 
 /** Current pids of the backends (a restart or crash changes one). */
